@@ -1,0 +1,5 @@
+//! One module per verb of `aion-events`.
+
+pub mod catalog;
+pub mod schemas;
+pub mod validate;

@@ -1,0 +1,71 @@
+//! `aion-events`: the operator's command for the Aion event backbone.
+//!
+//! Each verb lives in its own module under `commands/`; this file parses the command line
+//! and maps outcomes to exit codes that scripts can rely on: 0 success, 1 the input or the
+//! tree is not as it should be (invalid events, drifted mirrors), 2 the command could not
+//! run (bad arguments, unreadable files, a broken catalog).
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Catalog, schema and event tooling for the Aion event backbone.
+#[derive(Debug, Parser)]
+#[command(name = "aion-events", version, about)]
+struct Cli {
+    /// The topic catalog.
+    #[arg(
+        long,
+        global = true,
+        env = "AION_CATALOG",
+        default_value = "bigdata/topics.yaml"
+    )]
+    catalog: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with the topic catalog.
+    #[command(subcommand)]
+    Catalog(commands::catalog::CatalogCommand),
+
+    /// Generate and check the Avro mirrors of the catalog's JSON Schemas.
+    #[command(subcommand)]
+    Schemas(commands::schemas::SchemasCommand),
+
+    /// Validate JSON or JSON Lines events against a topic's schema.
+    Validate(commands::validate::ValidateArgs),
+}
+
+/// What a command concluded, beyond plain success.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Everything was as it should be.
+    Clean,
+    /// The command ran, and found something wrong with its input or the tree.
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Catalog(cmd) => commands::catalog::run(&cli.catalog, cmd),
+        Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
+        Command::Validate(args) => commands::validate::run(&cli.catalog, args),
+    };
+
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
