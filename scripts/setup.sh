@@ -39,6 +39,12 @@ fi
 say "fetching Apache Kafka"
 scripts/kafka.sh fetch
 
+say "Python environment for the interoperability tests (.dev/interop-venv)"
+if [ ! -x .dev/interop-venv/bin/python ]; then
+  python3 -m venv .dev/interop-venv
+fi
+.dev/interop-venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+
 say "building the workspace (the first build compiles librdkafka: a few minutes)"
 cargo build --workspace --all-targets --locked
 say "set up; run scripts/test.sh"

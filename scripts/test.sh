@@ -37,3 +37,7 @@ scripts/kafka.sh start
 
 say "cargo test"
 cargo test --workspace --locked
+
+say "interoperability with Confluent's Python client"
+eval "$(scripts/kafka.sh env)"
+PYTHONDONTWRITEBYTECODE=1 .dev/interop-venv/bin/pytest -q -p no:cacheprovider tests/interop

@@ -41,6 +41,10 @@ enum Command {
 
     /// Validate JSON or JSON Lines events against a topic's schema.
     Validate(commands::validate::ValidateArgs),
+
+    /// Run the Confluent-compatible schema registry.
+    #[command(subcommand)]
+    Registry(commands::registry::RegistryCommand),
 }
 
 /// What a command concluded, beyond plain success.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Catalog(cmd) => commands::catalog::run(&cli.catalog, cmd),
         Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
+        Command::Registry(cmd) => commands::registry::run(cmd),
     };
 
     match result {
