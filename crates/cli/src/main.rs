@@ -42,6 +42,9 @@ enum Command {
     /// Validate JSON or JSON Lines events against a topic's schema.
     Validate(commands::validate::ValidateArgs),
 
+    /// Reconcile a Kafka cluster and a schema registry with the catalog.
+    Bootstrap(commands::bootstrap::BootstrapArgs),
+
     /// Run the Confluent-compatible schema registry.
     #[command(subcommand)]
     Registry(commands::registry::RegistryCommand),
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
         Command::Registry(cmd) => commands::registry::run(cmd),
+        Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),
     };
 
     match result {

@@ -66,6 +66,22 @@ pub enum Error {
         reason: String,
     },
 
+    /// Changing settings of a topic (IncrementalAlterConfigs) failed.
+    #[error("cannot alter the configuration of topic {topic}: {reason}")]
+    AlterTopicConfig {
+        topic: String,
+        code: Option<RDKafkaErrorCode>,
+        reason: String,
+    },
+
+    /// Adding partitions to a topic failed.
+    #[error("cannot add partitions to topic {topic}: {reason}")]
+    CreatePartitions {
+        topic: String,
+        code: Option<RDKafkaErrorCode>,
+        reason: String,
+    },
+
     /// Creating ACL bindings failed.
     #[error("cannot create ACLs: {reason}")]
     CreateAcls {
@@ -122,6 +138,8 @@ impl Error {
             | Error::CreateTopic { code, .. }
             | Error::DeleteTopic { code, .. }
             | Error::DescribeTopicConfig { code, .. }
+            | Error::AlterTopicConfig { code, .. }
+            | Error::CreatePartitions { code, .. }
             | Error::CreateAcls { code, .. }
             | Error::DescribeAcls { code, .. }
             | Error::DeleteAcls { code, .. }

@@ -30,6 +30,7 @@ pub use admin::acl::{
     PatternType, ResourceType, user_principal,
 };
 pub use admin::scram::{DEFAULT_SCRAM_ITERATIONS, ScramCredential, ScramUpsert, ScramUser};
+pub use admin::topic_changes::TopicConfigChange;
 pub use admin::topics::{ClusterSummary, ConfigSource, TopicConfigEntry, TopicSpec, TopicSummary};
 pub use admin::{DEFAULT_ADMIN_TIMEOUT, KafkaAdmin};
 pub use clients::{Consumer, Producer};

@@ -1,5 +1,6 @@
-//! The admin client: one handle for topics (`topics`), ACLs (`acl`) and SCRAM
-//! users (`scram`), plus a connection check that explains a refused login.
+//! The admin client: one handle for topics (`topics`, `topic_changes`), ACLs
+//! (`acl`) and SCRAM users (`scram`), plus a connection check that explains
+//! a refused login.
 //!
 //! Topic calls use `rdkafka`'s safe admin API, which is already asynchronous.
 //! ACL and SCRAM calls go through `ffi` and block on a result queue, so they
@@ -10,6 +11,7 @@ pub(crate) mod acl;
 mod ffi;
 mod native;
 pub(crate) mod scram;
+pub(crate) mod topic_changes;
 pub(crate) mod topics;
 
 use std::fmt;

@@ -1,9 +1,9 @@
 //! Every `unsafe` line of the crate lives under this module: the librdkafka
 //! admin calls that `rdkafka` has no safe wrapper for (`acls`: CreateAcls,
 //! DescribeAcls, DeleteAcls; `scram`: AlterUserScramCredentials,
-//! DescribeUserScramCredentials), and the pump that serves an admin client's
-//! main queue so its log lines and errors reach the client context
-//! (`events`). This file holds what they share: the owning guards, the
+//! DescribeUserScramCredentials; `configs`: IncrementalAlterConfigs), and
+//! the pump that serves an admin client's main queue so its log lines and
+//! errors reach the client context (`events`). This file holds what they share: the owning guards, the
 //! string and array readers, and the request runner.
 //!
 //! Each native object is owned by a small guard that releases it on drop,
@@ -11,10 +11,12 @@
 //! private result queue; callers run them on a blocking thread.
 
 mod acls;
+mod configs;
 mod events;
 mod scram;
 
 pub(super) use acls::{create_acls, delete_acls, describe_acls};
+pub(super) use configs::{ConfigChange, incremental_alter_topic_configs};
 pub(super) use events::MainQueuePump;
 pub(super) use scram::{Alteration, alter_scram, describe_scram};
 
