@@ -45,6 +45,12 @@ enum Command {
     /// Reconcile a Kafka cluster and a schema registry with the catalog.
     Bootstrap(commands::bootstrap::BootstrapArgs),
 
+    /// Validate events and publish them to a catalog topic (all or nothing).
+    Publish(commands::publish::PublishArgs),
+
+    /// Print a topic's records as JSON, one per line, decoded through the registry.
+    Tail(commands::tail::TailArgs),
+
     /// Run the Confluent-compatible schema registry.
     #[command(subcommand)]
     Registry(commands::registry::RegistryCommand),
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
         Command::Registry(cmd) => commands::registry::run(cmd),
         Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),
+        Command::Publish(args) => commands::publish::run(&cli.catalog, args),
+        Command::Tail(args) => commands::tail::run(args),
     };
 
     match result {

@@ -2,6 +2,9 @@
 
 pub mod bootstrap;
 pub mod catalog;
+pub mod connection;
+pub mod publish;
 pub mod registry;
 pub mod schemas;
+pub mod tail;
 pub mod validate;
