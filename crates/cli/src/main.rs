@@ -54,6 +54,10 @@ enum Command {
     /// Run the Confluent-compatible schema registry.
     #[command(subcommand)]
     Registry(commands::registry::RegistryCommand),
+
+    /// Run the webhook dispatcher, check its policy, re-drive dead letters, replay.
+    #[command(subcommand)]
+    Webhooks(commands::webhooks::WebhooksCommand),
 }
 
 /// What a command concluded, beyond plain success.
@@ -72,9 +76,10 @@ fn main() -> ExitCode {
         Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
         Command::Registry(cmd) => commands::registry::run(cmd),
-        Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),
+        Command::Webhooks(cmd) => commands::webhooks::run(&cli.catalog, cmd),
         Command::Publish(args) => commands::publish::run(&cli.catalog, args),
         Command::Tail(args) => commands::tail::run(args),
+        Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),
     };
 
     match result {

@@ -8,3 +8,4 @@ pub mod registry;
 pub mod schemas;
 pub mod tail;
 pub mod validate;
+pub mod webhooks;

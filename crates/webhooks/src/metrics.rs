@@ -1,0 +1,228 @@
+//! Per-webhook delivery figures, in Prometheus' text format: deliveries made, failed
+//! attempts, retries parked, dead letters, and a latency histogram of attempts.
+//!
+//! Counters are plain atomics updated on the delivery path; rendering reads them without
+//! stopping anything. Consumer lag is not reported here: Kafka's own group tooling shows
+//! it for the dispatcher's group.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the latency histogram's buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// A counter's name, help text and reader.
+type Counter = (&'static str, &'static str, fn(&WebhookMetrics) -> u64);
+
+/// The figures of one webhook.
+#[derive(Debug, Default)]
+pub struct WebhookMetrics {
+    delivered: AtomicU64,
+    failed_attempts: AtomicU64,
+    retried: AtomicU64,
+    dead_lettered: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+}
+
+impl WebhookMetrics {
+    /// Records one attempt's duration and whether it delivered.
+    pub fn attempt(&self, took: Duration, delivered: bool) {
+        let seconds = took.as_secs_f64();
+        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
+            if seconds <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+
+        let counter = if delivered {
+            &self.delivered
+        } else {
+            &self.failed_attempts
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a failed delivery parked for another attempt.
+    pub fn retried(&self) {
+        self.retried.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a delivery sent to the dead-letter topic.
+    pub fn dead_lettered(&self) {
+        self.dead_lettered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Deliveries that got a 2xx.
+    pub fn delivered_total(&self) -> u64 {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
+    /// Attempts that did not.
+    pub fn failed_attempts_total(&self) -> u64 {
+        self.failed_attempts.load(Ordering::Relaxed)
+    }
+
+    /// Failures parked in a retry tier.
+    pub fn retried_total(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// Deliveries dead-lettered.
+    pub fn dead_lettered_total(&self) -> u64 {
+        self.dead_lettered.load(Ordering::Relaxed)
+    }
+}
+
+/// The figures of every webhook of a dispatcher. Cheap to clone; clones share counters.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    webhooks: Arc<BTreeMap<String, WebhookMetrics>>,
+}
+
+impl Metrics {
+    /// Counters, all zero, for the given webhook ids.
+    pub fn new<'a>(ids: impl IntoIterator<Item = &'a str>) -> Metrics {
+        let webhooks = ids
+            .into_iter()
+            .map(|id| (id.to_owned(), WebhookMetrics::default()))
+            .collect();
+
+        Metrics {
+            webhooks: Arc::new(webhooks),
+        }
+    }
+
+    /// The figures of webhook `id`, if it is known.
+    pub fn webhook(&self, id: &str) -> Option<&WebhookMetrics> {
+        self.webhooks.get(id)
+    }
+
+    /// Every figure in Prometheus' text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+
+        let counters: [Counter; 4] = [
+            ("delivered", "Deliveries answered with a 2xx.", |m| {
+                m.delivered_total()
+            }),
+            ("failed_attempts", "Attempts that failed.", |m| {
+                m.failed_attempts_total()
+            }),
+            (
+                "retried",
+                "Failed deliveries parked for another attempt.",
+                |m| m.retried_total(),
+            ),
+            (
+                "dead_lettered",
+                "Deliveries sent to the dead-letter topic.",
+                |m| m.dead_lettered_total(),
+            ),
+        ];
+        for (name, help, read) in counters {
+            let _ = writeln!(out, "# HELP aion_webhook_{name}_total {help}");
+            let _ = writeln!(out, "# TYPE aion_webhook_{name}_total counter");
+            for (id, figures) in self.webhooks.iter() {
+                let _ = writeln!(
+                    out,
+                    "aion_webhook_{name}_total{{webhook=\"{id}\"}} {}",
+                    read(figures)
+                );
+            }
+        }
+
+        let _ = writeln!(
+            out,
+            "# HELP aion_webhook_attempt_seconds Duration of one attempt."
+        );
+        let _ = writeln!(out, "# TYPE aion_webhook_attempt_seconds histogram");
+        for (id, figures) in self.webhooks.iter() {
+            for (bucket, bound) in figures.latency_buckets.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "aion_webhook_attempt_seconds_bucket{{webhook=\"{id}\",le=\"{bound}\"}} {}",
+                    bucket.load(Ordering::Relaxed)
+                );
+            }
+            let count = figures.latency_count.load(Ordering::Relaxed);
+            let sum = figures.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+            let _ = writeln!(
+                out,
+                "aion_webhook_attempt_seconds_bucket{{webhook=\"{id}\",le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(
+                out,
+                "aion_webhook_attempt_seconds_sum{{webhook=\"{id}\"}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "aion_webhook_attempt_seconds_count{{webhook=\"{id}\"}} {count}"
+            );
+        }
+        out
+    }
+}
+
+/// Serves `GET /metrics` on `listener` until `shutdown` completes.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    metrics: Metrics,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move {
+                (
+                    [("content-type", "text/plain; version=0.0.4")],
+                    metrics.render(),
+                )
+            }
+        }),
+    );
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_counted_and_rendered() {
+        let metrics = Metrics::new(["crm", "billing"]);
+        let crm = metrics.webhook("crm").map(|m| {
+            m.attempt(Duration::from_millis(3), false);
+            m.retried();
+            m.attempt(Duration::from_millis(40), true);
+        });
+        assert!(crm.is_some());
+
+        let text = metrics.render();
+
+        assert!(
+            text.contains("aion_webhook_delivered_total{webhook=\"crm\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("aion_webhook_failed_attempts_total{webhook=\"crm\"} 1\n"));
+        assert!(text.contains("aion_webhook_retried_total{webhook=\"crm\"} 1\n"));
+        assert!(text.contains("aion_webhook_dead_lettered_total{webhook=\"billing\"} 0\n"));
+        assert!(text.contains("attempt_seconds_bucket{webhook=\"crm\",le=\"0.005\"} 1\n"));
+        assert!(text.contains("attempt_seconds_bucket{webhook=\"crm\",le=\"0.05\"} 2\n"));
+        assert!(text.contains("attempt_seconds_count{webhook=\"crm\"} 2\n"));
+        assert!(metrics.webhook("unknown").is_none());
+    }
+}
