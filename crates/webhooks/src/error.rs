@@ -32,6 +32,10 @@ pub enum WebhookError {
     #[error("building the HTTP client of webhook {webhook}: {reason}")]
     BuildClient { webhook: String, reason: String },
 
+    /// The group's consumer lag could not be measured.
+    #[error("measuring consumer lag: {reason}")]
+    MeasureLag { reason: String },
+
     /// A Kafka client could not be created or used.
     #[error("kafka: {0}")]
     Kafka(#[from] aion_kafka::Error),

@@ -25,6 +25,7 @@ mod decode;
 mod deliver;
 mod error;
 mod handoff;
+mod lag;
 mod metrics;
 mod network;
 mod operator;
@@ -42,6 +43,7 @@ pub use deliver::{
     idempotency_key, is_retryable,
 };
 pub use error::{Result, WebhookError};
+pub use lag::{LAG_EVERY, PartitionLag, consumer_lag};
 pub use metrics::{Metrics, WebhookMetrics, serve_metrics};
 pub use network::refused_reason;
 pub use operator::{redrive, replay};

@@ -2,13 +2,13 @@
 //! attempts, retries parked, dead letters, and a latency histogram of attempts.
 //!
 //! Counters are plain atomics updated on the delivery path; rendering reads them without
-//! stopping anything. Consumer lag is not reported here: Kafka's own group tooling shows
-//! it for the dispatcher's group.
+//! stopping anything. The consumer lag of the dispatcher's group, per partition, is
+//! measured apart from the delivery path (`lag.rs`) and kept here for rendering.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
@@ -87,6 +87,7 @@ impl WebhookMetrics {
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
     webhooks: Arc<BTreeMap<String, WebhookMetrics>>,
+    lag: Arc<Mutex<BTreeMap<(String, i32), i64>>>,
 }
 
 impl Metrics {
@@ -99,6 +100,18 @@ impl Metrics {
 
         Metrics {
             webhooks: Arc::new(webhooks),
+            lag: Arc::default(),
+        }
+    }
+
+    /// Replace the consumer-lag figures with a new measurement.
+    pub fn set_lag(&self, lags: &[crate::PartitionLag]) {
+        let figures = lags
+            .iter()
+            .map(|l| ((l.topic.clone(), l.partition), l.lag))
+            .collect();
+        if let Ok(mut lag) = self.lag.lock() {
+            *lag = figures;
         }
     }
 
@@ -168,6 +181,18 @@ impl Metrics {
                 out,
                 "aion_webhook_attempt_seconds_count{{webhook=\"{id}\"}} {count}"
             );
+        }
+
+        let _ = writeln!(
+            out,
+            "# HELP aion_webhook_consumer_lag Records the dispatcher's group has not committed."
+        );
+        let _ = writeln!(out, "# TYPE aion_webhook_consumer_lag gauge");
+        if let Ok(lag) = self.lag.lock() {
+            for ((topic, partition), records) in lag.iter() {
+                let labels = format!("topic=\"{topic}\",partition=\"{partition}\"");
+                let _ = writeln!(out, "aion_webhook_consumer_lag{{{labels}}} {records}");
+            }
         }
         out
     }

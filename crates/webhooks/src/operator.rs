@@ -54,7 +54,8 @@ pub async fn redrive(
         let mut parked: ParkedDelivery = match serde_json::from_slice(&payload) {
             Ok(parked) => parked,
             Err(e) => {
-                tracing::warn!(offset = position.1, error = %e, "skipping an unreadable dead letter");
+                let offset = position.1;
+                tracing::warn!(offset, error = %e, "skipping an unreadable dead letter");
                 continue;
             }
         };

@@ -117,6 +117,14 @@ pub async fn run(config: DispatcherConfig, shutdown: impl Future<Output = ()>) -
         config.max_pending,
     ));
 
+    loops.spawn(crate::lag::report_lag(
+        config.kafka.clone(),
+        config.group_id.clone(),
+        config.topics.clone(),
+        config.metrics.clone(),
+        shared.stop.clone(),
+    ));
+
     // A tier consumer may hold its partitions for the tier's whole delay between two
     // polls; librdkafka must not take that for a hung consumer.
     let longest = config.retry_topics.tiers.iter().map(|t| t.delay).max();
@@ -321,7 +329,8 @@ async fn consume_tier(
                 let message = match received {
                     Ok(message) => message,
                     Err(e) => {
-                        tracing::warn!(topic = %tier.topic, error = %e, "reading a retry tier failed; retrying");
+                        let topic = &tier.topic;
+                        tracing::warn!(%topic, error = %e, "reading a retry tier failed; retrying");
                         tokio::time::sleep(PAUSE_AFTER_FAILURE).await;
                         continue;
                     }
