@@ -51,6 +51,10 @@ enum Command {
     /// Print a topic's records as JSON, one per line, decoded through the registry.
     Tail(commands::tail::TailArgs),
 
+    /// Run the inbound gateway: commands to the control plane, HTTP publishing, audit.
+    #[command(subcommand)]
+    Gateway(commands::gateway::GatewayCommand),
+
     /// Run the Confluent-compatible schema registry.
     #[command(subcommand)]
     Registry(commands::registry::RegistryCommand),
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
         Command::Registry(cmd) => commands::registry::run(cmd),
+        Command::Gateway(cmd) => commands::gateway::run(&cli.catalog, cmd),
         Command::Webhooks(cmd) => commands::webhooks::run(&cli.catalog, cmd),
         Command::Publish(args) => commands::publish::run(&cli.catalog, args),
         Command::Tail(args) => commands::tail::run(args),

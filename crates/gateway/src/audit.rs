@@ -1,10 +1,9 @@
 //! The audit hook: where each accepted command's audit event leaves the gateway.
 //!
-//! Publishing audit events to Kafka (`aion.audit.activity`) is not wired yet: the
-//! validating publisher it needs does not exist. Until it does, the gateway builds the
-//! event in the shape of `schemas/events/audit_activity.schema.json` and hands it to an
-//! [`AuditHook`]; the default [`UnwiredAudit`] logs that the event was not published. The
-//! publisher will implement this trait.
+//! The gateway builds the event in the shape of `schemas/events/audit_activity.schema.json`
+//! and hands it to an [`AuditHook`]. In service the hook is
+//! [`PublishedAudit`](crate::PublishedAudit), which publishes it to `aion.audit.activity`;
+//! the trait keeps the handler independent of Kafka, so tests can record events instead.
 
 use std::fmt;
 use std::future::Future;
@@ -27,21 +26,6 @@ pub trait AuditHook: Send + Sync + fmt::Debug {
     /// Take an event shaped like `audit_activity.schema.json`. The hook owns delivery and
     /// its failures; the command has already been dispatched.
     fn command_accepted(&self, event: Value) -> HookFuture<'_>;
-}
-
-/// The hook used until audit publishing to Kafka exists: it publishes nothing and says so.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct UnwiredAudit;
-
-impl AuditHook for UnwiredAudit {
-    fn command_accepted(&self, event: Value) -> HookFuture<'_> {
-        Box::pin(async move {
-            tracing::debug!(
-                event_id = %event["event_id"],
-                "audit publishing is not wired; the audit event was not published"
-            );
-        })
-    }
 }
 
 /// Facts about the request that the audit event records.

@@ -39,6 +39,7 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawLimits {
     body_limit_bytes: usize,
+    publish_body_limit_bytes: Option<usize>,
     signature_tolerance: String,
     idempotency_window: String,
 }
@@ -103,8 +104,11 @@ struct RawControlPlane {
 /// A resolved gateway policy, ready to serve with.
 #[derive(Debug)]
 pub struct GatewayConfig {
-    /// Largest request body accepted, in bytes.
+    /// Largest command body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest publish body (one event or a batch) accepted, in bytes; defaults to
+    /// `body_limit`.
+    pub publish_body_limit: usize,
     /// How far a signature timestamp may be from the gateway's clock.
     pub signature_tolerance: Duration,
     /// How long an `Idempotency-Key` answer is remembered.
@@ -113,7 +117,7 @@ pub struct GatewayConfig {
     pub callers: BTreeMap<String, Caller>,
     /// JWT settings, when bearer tokens are accepted.
     pub jwt: Option<JwtConfig>,
-    /// Role name to the actions it allows.
+    /// Role name to what it allows: action names, and `publish:<topic>` grants.
     pub rbac: BTreeMap<String, Vec<String>>,
     /// Allow-listed actions by name.
     pub actions: BTreeMap<String, Action>,
@@ -235,21 +239,75 @@ impl GatewayConfig {
         }
 
         for (role, allowed) in &raw.rbac {
-            if let Some(unknown) = allowed.iter().find(|a| !actions.contains_key(*a)) {
-                return Err(check(format!(
-                    "rbac role {role} allows {unknown}, which is not an action"
-                )));
+            for grant in allowed {
+                check_grant(role, grant, &actions).map_err(&check)?;
             }
         }
 
         Ok(GatewayConfig {
             body_limit: raw.limits.body_limit_bytes,
+            publish_body_limit: raw
+                .limits
+                .publish_body_limit_bytes
+                .unwrap_or(raw.limits.body_limit_bytes),
             signature_tolerance: duration(&raw.limits.signature_tolerance, &check)?,
             idempotency_window: duration(&raw.limits.idempotency_window, &check)?,
             callers,
             jwt,
             rbac: raw.rbac,
             actions,
+        })
+    }
+}
+
+/// Prefix of an RBAC grant that allows publishing to a topic: `publish:<topic>`.
+pub const PUBLISH_GRANT_PREFIX: &str = "publish:";
+
+/// A grant is an allow-listed action, or `publish:<topic>` with a well-formed Kafka
+/// topic name. Whether the topic is in the catalog is checked where the catalog is known
+/// ([`GatewayConfig::publish_topics`]).
+fn check_grant(role: &str, grant: &str, actions: &BTreeMap<String, Action>) -> Result<(), String> {
+    let Some(topic) = grant.strip_prefix(PUBLISH_GRANT_PREFIX) else {
+        if actions.contains_key(grant) {
+            return Ok(());
+        }
+        return Err(format!(
+            "rbac role {role} allows {grant}, which is not an action \
+             (publishing is granted as {PUBLISH_GRANT_PREFIX}<topic>)"
+        ));
+    };
+
+    let well_formed = !topic.is_empty()
+        && topic.len() <= 249
+        && topic
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if well_formed {
+        return Ok(());
+    }
+    Err(format!(
+        "rbac role {role} allows {grant}: {topic:?} is not a topic name"
+    ))
+}
+
+impl GatewayConfig {
+    /// Every topic some role may publish to, from the `publish:<topic>` grants.
+    pub fn publish_topics(&self) -> std::collections::BTreeSet<&str> {
+        self.rbac
+            .values()
+            .flatten()
+            .filter_map(|grant| grant.strip_prefix(PUBLISH_GRANT_PREFIX))
+            .collect()
+    }
+
+    /// Whether any of `roles` may publish to `topic`.
+    pub fn may_publish(&self, roles: &[String], topic: &str) -> bool {
+        roles.iter().any(|role| {
+            self.rbac.get(role).is_some_and(|grants| {
+                grants
+                    .iter()
+                    .any(|g| g.strip_prefix(PUBLISH_GRANT_PREFIX) == Some(topic))
+            })
         })
     }
 }

@@ -39,6 +39,10 @@ pub enum GatewayError {
     #[error("building the control-plane client: {0}")]
     BuildClient(String),
 
+    /// The policy grants publishing to a topic that is not in the catalog.
+    #[error("checking the rbac grants: publish:{topic} names a topic that is not in the catalog")]
+    CheckGrants { topic: String },
+
     /// The server stopped with an I/O error.
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -58,9 +62,12 @@ pub struct ApiError {
     pub violations: Vec<Violation>,
 }
 
-/// One way a payload broke its action's schema.
+/// One way a payload broke its action's schema, or an event its topic's schema.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
+    /// Position of the offending event in a published batch; absent for commands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// JSON pointer to the offending value inside `payload`; empty for the payload itself.
     pub pointer: String,
     /// What is wrong with it.

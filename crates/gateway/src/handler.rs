@@ -147,7 +147,11 @@ async fn check_and_dispatch(
     Ok(answer)
 }
 
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -170,7 +174,7 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Vec<
     Ok(bytes.to_vec())
 }
 
-fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let is_json = header_str(headers, header::CONTENT_TYPE.as_str())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
@@ -184,7 +188,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     ))
 }
 
-fn verify_signature<'s>(
+pub(crate) fn verify_signature<'s>(
     state: &'s GatewayState,
     headers: &HeaderMap,
     body: &[u8],
@@ -233,7 +237,7 @@ fn verify_signature<'s>(
     Ok(caller)
 }
 
-fn authenticate(
+pub(crate) fn authenticate(
     state: &GatewayState,
     caller: &Caller,
     headers: &HeaderMap,
@@ -313,6 +317,7 @@ fn validate_payload(action: &Action, payload: &Value) -> Result<(), ApiError> {
         .schema
         .iter_errors(payload)
         .map(|e| Violation {
+            index: None,
             pointer: e.instance_path().to_string(),
             message: e.to_string(),
         })
@@ -341,14 +346,14 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn request_id(headers: &HeaderMap) -> String {
+pub(crate) fn request_id(headers: &HeaderMap) -> String {
     header_str(headers, "X-Request-Id")
         .filter(|id| !id.is_empty() && id.len() <= 128)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -1,5 +1,5 @@
-//! The inbound command gateway: `POST /webhooks/inbound`, the one way into the control
-//! plane from outside.
+//! The inbound gateway: `POST /webhooks/inbound`, the one way into the control plane from
+//! outside, and `POST /v1/topics/{topic}/events`, publishing to catalog topics over HTTP.
 //!
 //! A request passes, in order: the body size limit, the content type, the
 //! `X-Aion-Signature` of the raw body with the calling system's secret (fresh, and never
@@ -8,8 +8,12 @@
 //! memory. Only then is the command POSTed to the control plane and its audit event
 //! handed to the [`AuditHook`].
 //!
-//! Audit publishing to Kafka is not wired yet: [`UnwiredAudit`] stands in until the
-//! validating publisher exists. See `docs/gateway.md`.
+//! In service the hook is [`PublishedAudit`], which publishes the event to
+//! `aion.audit.activity`; a failure to publish is logged and counted, and the caller still
+//! gets its 202 because the command was already dispatched.
+//!
+//! The publish endpoint authenticates the same way, needs a `publish:<topic>` grant in the
+//! RBAC policy, and hands the events to the validating publisher. See `docs/gateway.md`.
 
 pub mod audit;
 pub mod auth;
@@ -18,19 +22,24 @@ pub mod dispatch;
 mod error;
 pub mod handler;
 pub mod idempotency;
+pub mod published_audit;
 pub mod replay;
+pub mod topics;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use aion_publisher::Publisher;
 use axum::Router;
 use axum::routing::post;
 use tokio::net::TcpListener;
 
-pub use audit::{AuditHook, UnwiredAudit};
+pub use audit::AuditHook;
 pub use config::GatewayConfig;
 pub use error::{ApiError, GatewayError, Violation};
+pub use published_audit::{AUDIT_TOPIC, PublishedAudit};
 
 use dispatch::Dispatcher;
 use idempotency::IdempotencyStore;
@@ -44,7 +53,12 @@ pub struct GatewayState {
     idempotency: IdempotencyStore,
     dispatcher: Dispatcher,
     audit: Arc<dyn AuditHook>,
+    publisher: Option<Arc<Publisher>>,
+    publish_timeout: Duration,
 }
+
+/// How long a publish request waits for Kafka's acknowledgements before answering 503.
+pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl GatewayState {
     /// State for a loaded policy, handing audit events to `audit`.
@@ -54,8 +68,24 @@ impl GatewayState {
             idempotency: IdempotencyStore::new(config.idempotency_window),
             dispatcher: Dispatcher::new()?,
             audit,
+            publisher: None,
+            publish_timeout: DEFAULT_PUBLISH_TIMEOUT,
             config,
         })
+    }
+
+    /// Serve `POST /v1/topics/{topic}/events` through `publisher`. Without one, the
+    /// route is not mounted.
+    pub fn with_publisher(mut self, publisher: Arc<Publisher>) -> Self {
+        self.publisher = Some(publisher);
+        self
+    }
+
+    /// How long a publish request may wait for acknowledgements (default
+    /// [`DEFAULT_PUBLISH_TIMEOUT`]).
+    pub fn with_publish_timeout(mut self, timeout: Duration) -> Self {
+        self.publish_timeout = timeout;
+        self
     }
 
     /// The policy being served.
@@ -66,20 +96,43 @@ impl GatewayState {
 
 /// The gateway's routes, for serving or for driving in-process.
 pub fn app(state: Arc<GatewayState>) -> Router {
-    Router::new()
-        .route("/webhooks/inbound", post(handler::inbound))
-        .with_state(state)
+    let mut router = Router::new().route("/webhooks/inbound", post(handler::inbound));
+    if state.publisher.is_some() {
+        router = router.route("/v1/topics/{topic}/events", post(topics::publish));
+    }
+
+    router.with_state(state)
 }
 
 /// Serve `config` on `listener` until `shutdown` resolves, then finish in-flight requests.
-/// Audit events go to [`UnwiredAudit`] until publishing to Kafka exists.
+/// Audit events and published events go through `publisher`; every `publish:<topic>`
+/// grant of the policy must name one of its topics.
 pub async fn run(
     listener: TcpListener,
     config: GatewayConfig,
+    publisher: Arc<Publisher>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), GatewayError> {
-    let state = GatewayState::new(config, Arc::new(UnwiredAudit))?;
-    serve(listener, Arc::new(state), shutdown).await
+    let known: Vec<&str> = publisher.topics().collect();
+    if let Some(topic) = config
+        .publish_topics()
+        .into_iter()
+        .find(|t| !known.contains(t))
+    {
+        return Err(GatewayError::CheckGrants {
+            topic: topic.to_owned(),
+        });
+    }
+
+    let audit = Arc::new(PublishedAudit::new(publisher.clone()));
+    let state = GatewayState::new(config, audit)?.with_publisher(publisher.clone());
+    serve(listener, Arc::new(state), shutdown).await?;
+
+    // Deliver what is still queued (audit events of the last requests) before exiting.
+    if let Err(e) = publisher.flush(Duration::from_secs(10)) {
+        tracing::error!(error = %e, "events still queued at shutdown may be lost");
+    }
+    Ok(())
 }
 
 /// Serve prepared state on `listener` until `shutdown` resolves, with client addresses

@@ -1,5 +1,6 @@
-//! Loading the policy: the shipped `policies/gateway.yaml` loads, and mistakes are
-//! reported with the file and the reason, without revealing secrets.
+//! Loading the policy: the shipped `policies/gateway.yaml` loads, its publish grants name
+//! catalog topics, and mistakes are reported with the file and the reason, without
+//! revealing secrets.
 
 #![allow(clippy::unwrap_used)]
 
@@ -75,4 +76,66 @@ fn debug_output_hides_secrets() {
     let debug = format!("{config:?}");
 
     assert!(!debug.contains("value-of-"), "{debug}");
+}
+
+#[test]
+fn the_shipped_publish_grants_name_catalog_topics() {
+    let config =
+        GatewayConfig::load_with_env(&repo_root().join("policies/gateway.yaml"), env).unwrap();
+    let catalog = aion_catalog::Catalog::load(repo_root().join("bigdata/topics.yaml")).unwrap();
+
+    let topics = config.publish_topics();
+
+    assert!(topics.contains("aion.router.decisions"), "{topics:?}");
+    assert!(!topics.contains("aion.audit.activity"), "{topics:?}");
+    for topic in topics {
+        catalog.require_topic(topic).unwrap();
+    }
+    let roles = ["router_publisher".to_owned()];
+    assert!(config.may_publish(&roles, "aion.router.decisions"));
+    assert!(!config.may_publish(&roles, "aion.tasks.lifecycle"));
+    assert!(!config.may_publish(&["kernel_approver".to_owned()], "aion.router.decisions"));
+}
+
+fn load_with_grants(grants: &str) -> Result<GatewayConfig, GatewayError> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("commands")).unwrap();
+    for entry in std::fs::read_dir(repo_root().join("policies/commands")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            dir.path().join("commands").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let shipped = std::fs::read_to_string(repo_root().join("policies/gateway.yaml")).unwrap();
+    let patched = shipped.replace(
+        "  data_steward: [ingest_dataset]\n",
+        &format!("  data_steward: [ingest_dataset, {grants}]\n"),
+    );
+    assert_ne!(patched, shipped);
+    let path = dir.path().join("gateway.yaml");
+    std::fs::write(&path, patched).unwrap();
+
+    GatewayConfig::load_with_env(&path, env)
+}
+
+#[test]
+fn malformed_grants_are_refused_at_load() {
+    for (grant, expected) in [
+        ("\"publish:\"", "is not a topic name"),
+        ("\"publish:a topic\"", "is not a topic name"),
+        ("publish_router", "publish:<topic>"),
+    ] {
+        let error = load_with_grants(grant).unwrap_err();
+
+        assert!(
+            matches!(error, GatewayError::CheckPolicy { .. }),
+            "{grant}: {error}"
+        );
+        assert!(error.to_string().contains(expected), "{grant}: {error}");
+    }
+
+    let config = load_with_grants("publish:aion.tasks.lifecycle").unwrap();
+    assert!(config.may_publish(&["data_steward".to_owned()], "aion.tasks.lifecycle"));
 }

@@ -3,9 +3,11 @@
 pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
+pub mod gateway;
 pub mod publish;
 pub mod registry;
 pub mod schemas;
+pub mod service;
 pub mod tail;
 pub mod validate;
 pub mod webhooks;

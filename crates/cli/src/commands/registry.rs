@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use tokio::net::TcpListener;
 
+use super::service::{init_logging, shutdown_signal};
 use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
@@ -43,45 +44,4 @@ fn serve(path: &std::path::Path) -> anyhow::Result<Outcome> {
         aion_registry::run(listener, config, shutdown_signal()).await?;
         Ok(Outcome::Clean)
     })
-}
-
-/// Logs to stderr; `RUST_LOG` refines the default of `info`.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// Completes on Ctrl-C or, on Unix, SIGTERM (how orchestrators stop us).
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
 }

@@ -31,6 +31,7 @@ pub const JWT_SECRET: &str = "jwt-test-shared-secret-of-enough-length";
 pub const ISSUER: &str = "https://auth.test.aion.ai";
 pub const AUDIENCE: &str = "aion-gateway";
 pub const BODY_LIMIT: usize = 4096;
+pub const PUBLISH_BODY_LIMIT: usize = 1 << 20;
 
 /// One request the control plane received.
 #[derive(Debug, Clone)]
@@ -150,6 +151,8 @@ impl EcKey {
 /// A running gateway with its control plane and audit recorder.
 pub struct Harness {
     pub url: String,
+    /// `http://host:port` of the gateway.
+    pub base: String,
     pub plane: ControlPlane,
     pub audit: Arc<RecordingAudit>,
     pub ec_key: EcKey,
@@ -176,6 +179,22 @@ fn sha256_hex(text: &str) -> String {
 
 impl Harness {
     pub async fn start(mode: JwtMode) -> Harness {
+        let audit = Arc::new(RecordingAudit::default());
+        let hook = audit.clone();
+        Harness::start_with(mode, "", audit, move |config| {
+            GatewayState::new(config, hook).unwrap()
+        })
+        .await
+    }
+
+    /// A gateway whose policy has the extra RBAC lines `extra_rbac` (each `  role: [...]`)
+    /// and whose state `build` makes from the loaded policy.
+    pub async fn start_with(
+        mode: JwtMode,
+        extra_rbac: &str,
+        audit: Arc<RecordingAudit>,
+        build: impl FnOnce(GatewayConfig) -> GatewayState,
+    ) -> Harness {
         let plane = ControlPlane::start().await;
         let dir = tempfile::tempdir().unwrap();
         let ec_key = EcKey::generate("k1");
@@ -211,7 +230,8 @@ impl Harness {
         }
         let policy = format!(
             "limits:\n  body_limit_bytes: {BODY_LIMIT}\n  signature_tolerance: 5m\n  \
-             idempotency_window: 1h\n\
+             idempotency_window: 1h\n  \
+             publish_body_limit_bytes: {PUBLISH_BODY_LIMIT}\n\
              callers:\n  - id: ops-console\n    hmac_secret_env: TEST_OPS_SECRET\n    \
              roles: [platform_admin]\n    api_keys:\n      - id: ops-console-ci\n        \
              sha256: {}\n  - id: limited\n    hmac_secret_env: TEST_LIMITED_SECRET\n    \
@@ -219,7 +239,7 @@ impl Harness {
              sha256: {}\n\
              jwt:\n  {jwt}\n  issuer: {ISSUER}\n  audience: {AUDIENCE}\n  leeway: 5s\n  \
              roles_claim: roles\n\
-             rbac:\n  data_steward: [ingest_dataset]\n  platform_admin: [{}]\n\
+             rbac:\n  data_steward: [ingest_dataset]\n  platform_admin: [{}]\n{extra_rbac}\
              actions:\n{actions}",
             sha256_hex(ADMIN_KEY),
             sha256_hex(LIMITED_KEY),
@@ -236,10 +256,10 @@ impl Harness {
         })
         .unwrap();
 
-        let audit = Arc::new(RecordingAudit::default());
-        let state = GatewayState::new(config, audit.clone()).unwrap();
+        let state = build(config);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/webhooks/inbound", listener.local_addr().unwrap());
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let url = format!("{base}/webhooks/inbound");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(aion_gateway::serve(listener, Arc::new(state), async move {
             let _ = rx.await;
@@ -247,6 +267,7 @@ impl Harness {
 
         Harness {
             url,
+            base,
             plane,
             audit,
             ec_key,
@@ -412,6 +433,11 @@ pub struct Req {
 }
 
 impl Req {
+    /// A request publishing `events` (an object or an array) as the body.
+    pub fn events(events: &Value, auth: Auth) -> Req {
+        Req::raw(events.to_string().into_bytes(), auth)
+    }
+
     pub fn command(action: &str, payload: &Value, auth: Auth) -> Req {
         Req::raw(
             json!({"action": action, "payload": payload})
@@ -441,8 +467,15 @@ impl Req {
     }
 
     pub async fn send(&self, url: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.send_full(url).await;
+        (status, body)
+    }
+
+    /// Like [`Req::send`], with the `Retry-After` header of the answer.
+    pub async fn send_full(&self, url: &str) -> (StatusCode, Option<String>, Value) {
         let mut request = reqwest::Client::new()
             .post(url)
+            .timeout(Duration::from_secs(60))
             .header("Content-Type", self.content_type)
             .header("X-Aion-Caller", &self.caller)
             .header(aion_signature::HEADER, self.signature())
@@ -458,7 +491,11 @@ impl Req {
 
         let response = request.send().await.unwrap();
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
-        (status, body)
+        (status, retry_after, body)
     }
 }

@@ -1,0 +1,219 @@
+//! Kafka side of the gateway's integration tests: two fresh topics on the real broker (one
+//! standing in for `aion.router.decisions`, one for `aion.audit.activity`), a scratch
+//! catalog naming them, an in-process schema registry holding their Avro mirrors, and a
+//! reader that consumes a topic to its end and decodes each record through the registry.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aion_catalog::Catalog;
+use aion_kafka::KafkaConfig;
+use aion_publisher::{Publisher, PublisherOptions, SchemaDecoder};
+use aion_registry::RegistryConfig;
+use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
+use aion_testkit::{broker, unique_name};
+use rdkafka::Message;
+use rdkafka::consumer::Consumer;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::common::repo_root;
+
+/// The catalog topic whose schema the events topic of a test carries.
+pub const EVENTS_TEMPLATE: &str = "aion.router.decisions";
+/// The catalog topic whose schema the audit topic of a test carries.
+pub const AUDIT_TEMPLATE: &str = "aion.audit.activity";
+
+/// One record read back and decoded.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: String,
+    pub value: Value,
+}
+
+/// The test's own topics, catalog and registry.
+pub struct Kafka {
+    pub events_topic: String,
+    pub audit_topic: String,
+    pub catalog: Catalog,
+    pub kafka: KafkaConfig,
+    pub registry: RegistryClient,
+    _dir: tempfile::TempDir,
+}
+
+impl Kafka {
+    pub async fn start() -> Kafka {
+        let broker = broker().await;
+        let events_topic = broker.create_topic("gateway-events", 3).await.unwrap();
+        let audit_topic = broker.create_topic("gateway-audit", 3).await.unwrap();
+        let kafka = broker.admin_config();
+
+        let dir = tempfile::tempdir().unwrap();
+        let catalog_path = scratch_catalog(dir.path(), &events_topic, &audit_topic);
+        let catalog = Catalog::load(&catalog_path).unwrap();
+
+        let registry_url = start_registry(kafka.clone()).await;
+        let registry =
+            RegistryClient::new(RegistryClientConfig::new(registry_url).unwrap()).unwrap();
+        for topic in [&events_topic, &audit_topic] {
+            let mirror =
+                std::fs::read_to_string(&catalog.require_topic(topic).unwrap().avro_mirror_path)
+                    .unwrap();
+            registry
+                .register(&format!("{topic}-value"), &mirror, SchemaType::Avro)
+                .await
+                .unwrap();
+        }
+
+        Kafka {
+            events_topic,
+            audit_topic,
+            catalog,
+            kafka,
+            registry,
+            _dir: dir,
+        }
+    }
+
+    /// A publisher over the scratch catalog; `kafka` may carry extra producer settings.
+    pub fn publisher(&self, kafka: &KafkaConfig, options: PublisherOptions) -> Arc<Publisher> {
+        Arc::new(Publisher::new(&self.catalog, kafka, self.registry.clone(), options).unwrap())
+    }
+
+    /// Every record of `topic` up to the partitions' current ends, decoded.
+    pub async fn consume_all(&self, topic: &str) -> Vec<Record> {
+        let decoder = SchemaDecoder::new(self.registry.clone());
+        let mut records = Vec::new();
+        for (partition, offset, key, bytes) in consume_raw(&self.kafka, topic).await {
+            records.push(Record {
+                partition,
+                offset,
+                key,
+                value: decoder.decode(&bytes).await.unwrap(),
+            });
+        }
+        records
+    }
+}
+
+/// The valid router decisions of the catalog's fixtures.
+pub fn valid_events() -> Vec<Value> {
+    let path = repo_root().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+async fn consume_raw(kafka: &KafkaConfig, topic: &str) -> Vec<(i32, i64, String, Vec<u8>)> {
+    let consumer = kafka.consumer(&unique_name("gateway-test")).unwrap();
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .unwrap();
+    let partitions: Vec<i32> = metadata.topics()[0]
+        .partitions()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+
+    let mut ends = std::collections::HashMap::new();
+    for &p in &partitions {
+        let (_, high) = consumer
+            .fetch_watermarks(topic, p, Duration::from_secs(10))
+            .unwrap();
+        if high > 0 {
+            ends.insert(p, high);
+        }
+    }
+    let mut records = Vec::new();
+    if ends.is_empty() {
+        return records;
+    }
+
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    for &p in ends.keys() {
+        assignment
+            .add_partition_offset(topic, p, rdkafka::Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+
+    let mut remaining = ends;
+    while !remaining.is_empty() {
+        let message = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
+            .await
+            .expect("no record within 30 s while reading to the end")
+            .unwrap();
+        let partition = message.partition();
+        let offset = message.offset();
+        records.push((
+            partition,
+            offset,
+            String::from_utf8(message.key().unwrap_or_default().to_vec()).unwrap(),
+            message.payload().unwrap_or_default().to_vec(),
+        ));
+        if remaining
+            .get(&partition)
+            .is_some_and(|end| offset + 1 >= *end)
+        {
+            remaining.remove(&partition);
+        }
+    }
+    records
+}
+
+/// A copy of the repository's catalog in `dir` in which the two template topics are
+/// renamed to the test's own; schemas and mirrors are copied alongside.
+fn scratch_catalog(dir: &Path, events_topic: &str, audit_topic: &str) -> PathBuf {
+    let root = repo_root();
+    for sub in ["bigdata/schemas", "schemas/events"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+
+    let mut text = std::fs::read_to_string(root.join("bigdata/topics.yaml")).unwrap();
+    for (template, topic) in [
+        (EVENTS_TEMPLATE, events_topic),
+        (AUDIT_TEMPLATE, audit_topic),
+    ] {
+        let from = format!("name: {template}\n");
+        assert!(text.contains(&from));
+        text = text.replacen(&from, &format!("name: {topic}\n"), 1);
+    }
+    let path = dir.join("bigdata/topics.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts a registry over a schemas topic of its own; returns its URL once it answers.
+async fn start_registry(kafka: KafkaConfig) -> String {
+    let mut config = RegistryConfig::new(kafka);
+    config.store.topic = unique_name("_schemas-gateway");
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // The registry lives as long as the test's runtime.
+    let task = tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
+
+    let client = RegistryClient::new(RegistryClientConfig::new(url.clone()).unwrap()).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while client.subjects().await.is_err() {
+        assert!(!task.is_finished(), "the registry stopped while starting");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "registry did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    url
+}
