@@ -21,7 +21,10 @@ async fn lag_counts_what_the_group_has_not_committed() {
     for n in 0..3 {
         let key = format!("k{n}");
         let record = FutureRecord::to(&topic).key(&key).payload("x");
-        producer.send(record, Duration::from_secs(10)).await.unwrap();
+        producer
+            .send(record, Duration::from_secs(10))
+            .await
+            .unwrap();
     }
 
     let topics = vec![topic.clone()];
@@ -37,7 +40,9 @@ async fn lag_counts_what_the_group_has_not_committed() {
 
     let committer = kafka.consumer(&group).unwrap();
     let mut offsets = TopicPartitionList::new();
-    offsets.add_partition_offset(&topic, 0, Offset::Offset(2)).unwrap();
+    offsets
+        .add_partition_offset(&topic, 0, Offset::Offset(2))
+        .unwrap();
     committer.commit(&offsets, CommitMode::Sync).unwrap();
 
     let after = consumer_lag(&kafka, &group, &topics).await.unwrap();
