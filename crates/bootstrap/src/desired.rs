@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::Duration;
 
-use aion_catalog::{Catalog, Compatibility};
+use aion_catalog::{Catalog, CleanupPolicy, Compatibility};
 use aion_kafka::{AclBinding, AclOperation, ResourceType, user_principal};
 
 use crate::error::{BootstrapError, Result};
@@ -64,22 +65,11 @@ impl DesiredState {
             // The catalog check guarantees a retention per environment;
             // a missing one would mean the catalog changed under us.
             let retention = topic.retention.get(env).copied().unwrap_or_default();
-            let configs = BTreeMap::from([
-                (
-                    "cleanup.policy".to_owned(),
-                    topic.cleanup_policy.as_kafka_config().to_owned(),
-                ),
-                (
-                    "min.insync.replicas".to_owned(),
-                    topic.min_insync_replicas.to_string(),
-                ),
-                ("retention.ms".to_owned(), retention.as_millis().to_string()),
-            ]);
             topics.push(DesiredTopic {
                 name: topic.name.clone(),
                 partitions: topic.partitions,
                 replication_factor: topic.replication_factor,
-                configs,
+                configs: topic_configs(topic.cleanup_policy, topic.min_insync_replicas, retention),
             });
 
             let schema = std::fs::read_to_string(&topic.avro_mirror_path).map_err(|e| {
@@ -94,6 +84,16 @@ impl DesiredState {
                 mirror_path: topic.avro_mirror_path.clone(),
                 schema,
                 compatibility: compatibility_name(topic.compatibility).to_owned(),
+            });
+        }
+
+        for topic in catalog.internal_topics() {
+            let retention = topic.retention.get(env).copied().unwrap_or_default();
+            topics.push(DesiredTopic {
+                name: topic.name.clone(),
+                partitions: topic.partitions,
+                replication_factor: topic.replication_factor,
+                configs: topic_configs(topic.cleanup_policy, topic.min_insync_replicas, retention),
             });
         }
 
@@ -114,13 +114,21 @@ impl DesiredState {
 pub fn acls_for(catalog: &Catalog) -> BTreeSet<AclBinding> {
     let mut acls = BTreeSet::new();
 
-    for topic in catalog.topics() {
-        for producer in &topic.producers {
+    let event_topics = catalog
+        .topics()
+        .iter()
+        .map(|t| (&t.name, &t.producers, &t.consumers));
+    let internal_topics = catalog
+        .internal_topics()
+        .iter()
+        .map(|t| (&t.name, &t.producers, &t.consumers));
+    for (topic, producers, consumers) in event_topics.chain(internal_topics) {
+        for producer in producers {
             let principal = user_principal(producer);
             for op in [AclOperation::Write, AclOperation::Describe] {
                 acls.insert(AclBinding::allow(
                     ResourceType::Topic,
-                    &topic.name,
+                    topic,
                     &principal,
                     op,
                 ));
@@ -131,12 +139,12 @@ pub fn acls_for(catalog: &Catalog) -> BTreeSet<AclBinding> {
             ));
         }
 
-        for consumer in &topic.consumers {
+        for consumer in consumers {
             let principal = user_principal(consumer);
             for op in [AclOperation::Read, AclOperation::Describe] {
                 acls.insert(AclBinding::allow(
                     ResourceType::Topic,
-                    &topic.name,
+                    topic,
                     &principal,
                     op,
                 ));
@@ -155,6 +163,25 @@ pub fn acls_for(catalog: &Catalog) -> BTreeSet<AclBinding> {
         }
     }
     acls
+}
+
+/// The topic configs the catalog sets; every other config is left as the cluster has it.
+fn topic_configs(
+    cleanup: CleanupPolicy,
+    min_insync_replicas: u16,
+    retention: Duration,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "cleanup.policy".to_owned(),
+            cleanup.as_kafka_config().to_owned(),
+        ),
+        (
+            "min.insync.replicas".to_owned(),
+            min_insync_replicas.to_string(),
+        ),
+        ("retention.ms".to_owned(), retention.as_millis().to_string()),
+    ])
 }
 
 /// The registry's name of a compatibility level.
@@ -198,6 +225,44 @@ mod tests {
         assert_eq!(prod.topics[0].configs["min.insync.replicas"], "2");
         assert_eq!(dev.subjects[0].subject, "aion.router.decisions-value");
         assert_eq!(dev.subjects[0].compatibility, "BACKWARD");
+    }
+
+    #[test]
+    fn internal_topics_are_created_and_granted_but_have_no_subject() {
+        let catalog = catalog();
+        let dev = DesiredState::from_catalog(&catalog, "dev").unwrap();
+
+        let dlq = dev
+            .topics
+            .iter()
+            .find(|t| t.name == "aion.webhooks.dlq")
+            .unwrap();
+        assert_eq!(dlq.configs["retention.ms"], "604800000");
+        assert_eq!(dev.topics.len(), 4 + catalog.internal_topics().len());
+        assert_eq!(dev.subjects.len(), 4);
+        assert!(
+            !dev.subjects
+                .iter()
+                .any(|s| s.topic.starts_with("aion.webhooks."))
+        );
+
+        let acls = acls_for(&catalog);
+        for op in [
+            AclOperation::Read,
+            AclOperation::Write,
+            AclOperation::Describe,
+        ] {
+            assert!(acls.iter().any(|a| a.principal == "User:webhook-dispatcher"
+                && a.resource_type == ResourceType::Topic
+                && a.resource_name == "aion.webhooks.retry.1m"
+                && a.operation == op));
+        }
+        assert!(
+            !acls
+                .iter()
+                .any(|a| a.principal == "User:spark"
+                    && a.resource_name.starts_with("aion.webhooks."))
+        );
     }
 
     #[test]

@@ -362,15 +362,16 @@ async fn more_partitions_in_the_catalog_are_added() {
     fixture.bootstrap("dev").await;
     fixture.rewrite_catalog(&BTreeMap::new());
     let text = std::fs::read_to_string(&fixture.catalog_path).unwrap();
-    // The audit topic is the last with 6 partitions.
-    let at = text.rfind("partitions: 6").unwrap();
+    let audit = fixture.topic("audit.activity");
+    // The first `partitions: 6` after the audit topic's name is its own.
+    let entry = text.find(&format!("- name: {audit}\n")).unwrap();
+    let at = entry + text[entry..].find("partitions: 6").unwrap();
     let grown = format!(
         "{}partitions: 8{}",
         &text[..at],
         &text[at + "partitions: 6".len()..]
     );
     std::fs::write(&fixture.catalog_path, grown).unwrap();
-    let audit = fixture.topic("audit.activity");
 
     let plan = fixture.plan("dev").await;
 

@@ -13,5 +13,5 @@ mod model;
 mod validate;
 
 pub use error::{CatalogError, Problem};
-pub use model::{Catalog, CleanupPolicy, Compatibility, ServiceAccount, Topic};
+pub use model::{Catalog, CleanupPolicy, Compatibility, InternalTopic, ServiceAccount, Topic};
 pub use validate::{EventValidator, Violation};

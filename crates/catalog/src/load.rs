@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::model::{Catalog, CleanupPolicy, Compatibility, ServiceAccount, Topic};
+use crate::model::{Catalog, CleanupPolicy, Compatibility, InternalTopic, ServiceAccount, Topic};
 use crate::{CatalogError, Problem, validate};
 
 #[derive(Deserialize)]
@@ -19,6 +19,8 @@ struct CatalogFile {
     environments: Vec<Spanned<String>>,
     service_accounts: BTreeMap<String, Spanned<AccountEntry>>,
     topics: Vec<Spanned<TopicEntry>>,
+    #[serde(default)]
+    internal_topics: Vec<Spanned<InternalEntry>>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +47,62 @@ struct TopicEntry {
     compatibility: Compatibility,
     producers: Vec<Spanned<String>>,
     consumers: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InternalEntry {
+    name: Spanned<String>,
+    description: Spanned<String>,
+    partitions: Spanned<u32>,
+    replication_factor: Spanned<u16>,
+    min_insync_replicas: Spanned<u16>,
+    cleanup_policy: CleanupPolicy,
+    retention: Spanned<BTreeMap<String, Spanned<String>>>,
+    producers: Vec<Spanned<String>>,
+    consumers: Vec<Spanned<String>>,
+}
+
+/// What event topics and internal topics share, and is checked the same way for both.
+struct KafkaPart<'a> {
+    name: &'a Spanned<String>,
+    description: &'a Spanned<String>,
+    partitions: &'a Spanned<u32>,
+    replication_factor: &'a Spanned<u16>,
+    min_insync_replicas: &'a Spanned<u16>,
+    retention: &'a Spanned<BTreeMap<String, Spanned<String>>>,
+    producers: &'a [Spanned<String>],
+    consumers: &'a [Spanned<String>],
+}
+
+impl TopicEntry {
+    fn kafka_part(&self) -> KafkaPart<'_> {
+        KafkaPart {
+            name: &self.name,
+            description: &self.description,
+            partitions: &self.partitions,
+            replication_factor: &self.replication_factor,
+            min_insync_replicas: &self.min_insync_replicas,
+            retention: &self.retention,
+            producers: &self.producers,
+            consumers: &self.consumers,
+        }
+    }
+}
+
+impl InternalEntry {
+    fn kafka_part(&self) -> KafkaPart<'_> {
+        KafkaPart {
+            name: &self.name,
+            description: &self.description,
+            partitions: &self.partitions,
+            replication_factor: &self.replication_factor,
+            min_insync_replicas: &self.min_insync_replicas,
+            retention: &self.retention,
+            producers: &self.producers,
+            consumers: &self.consumers,
+        }
+    }
 }
 
 /// Collects problems with their positions while the checks run.
@@ -150,6 +208,29 @@ fn check(path: &Path, file: CatalogFile, problems: &mut Problems) -> Catalog {
         }
     }
 
+    let mut internal_topics = Vec::new();
+    for entry in &file.internal_topics {
+        let name = &entry.value.name;
+        if let Some(first) = seen.get(&name.value) {
+            problems.at(
+                name.referenced,
+                format!(
+                    "duplicate topic {:?}, first defined on line {first}",
+                    name.value
+                ),
+            );
+            continue;
+        }
+        seen.insert(name.value.clone(), name.referenced.line());
+
+        let checks = TopicChecks {
+            root: &root,
+            environments: &environments,
+            accounts: &service_accounts,
+        };
+        internal_topics.push(checks.internal_topic(&entry.value, problems));
+    }
+
     if file.topics.is_empty() {
         problems.at(file.root.referenced, "the catalog lists no topics");
     }
@@ -161,6 +242,7 @@ fn check(path: &Path, file: CatalogFile, problems: &mut Problems) -> Catalog {
         environments,
         service_accounts,
         topics,
+        internal_topics,
     }
 }
 
@@ -234,24 +316,7 @@ impl TopicChecks<'_> {
     /// Check one entry; `None` when its schema could not be loaded (already reported).
     fn topic(&self, entry: &TopicEntry, problems: &mut Problems) -> Option<Topic> {
         let name = &entry.name.value;
-        if !is_topic_name(name) {
-            problems.at(
-                entry.name.referenced,
-                format!("{name:?} is not a valid Kafka topic name (letters, digits, . _ -)"),
-            );
-        }
-
-        if entry.description.value.trim().is_empty() {
-            problems.at(
-                entry.description.referenced,
-                format!("topic {name}: empty description"),
-            );
-        }
-
-        self.sizes(entry, problems);
-        let retention = self.retention(entry, problems);
-        self.accounts_exist(name, "producers", &entry.producers, problems);
-        self.accounts_exist(name, "consumers", &entry.consumers, problems);
+        let retention = self.common(&entry.kafka_part(), problems);
 
         let avro_mirror_path = self.root.join(&entry.avro_mirror.value);
         if !entry.avro_mirror.value.ends_with(".avsc") {
@@ -286,7 +351,47 @@ impl TopicChecks<'_> {
         })
     }
 
-    fn sizes(&self, entry: &TopicEntry, problems: &mut Problems) {
+    /// Check an internal topic: everything a topic has but its schema.
+    fn internal_topic(&self, entry: &InternalEntry, problems: &mut Problems) -> InternalTopic {
+        let retention = self.common(&entry.kafka_part(), problems);
+
+        InternalTopic {
+            name: entry.name.value.clone(),
+            description: entry.description.value.clone(),
+            partitions: entry.partitions.value,
+            replication_factor: entry.replication_factor.value,
+            min_insync_replicas: entry.min_insync_replicas.value,
+            cleanup_policy: entry.cleanup_policy,
+            retention,
+            producers: entry.producers.iter().map(|p| p.value.clone()).collect(),
+            consumers: entry.consumers.iter().map(|c| c.value.clone()).collect(),
+        }
+    }
+
+    /// The checks every topic gets: its name, description, sizes, retention and accounts.
+    fn common(&self, entry: &KafkaPart<'_>, problems: &mut Problems) -> BTreeMap<String, Duration> {
+        let name = &entry.name.value;
+        if !is_topic_name(name) {
+            problems.at(
+                entry.name.referenced,
+                format!("{name:?} is not a valid Kafka topic name (letters, digits, . _ -)"),
+            );
+        }
+
+        if entry.description.value.trim().is_empty() {
+            problems.at(
+                entry.description.referenced,
+                format!("topic {name}: empty description"),
+            );
+        }
+
+        self.sizes(entry, problems);
+        self.accounts_exist(name, "producers", entry.producers, problems);
+        self.accounts_exist(name, "consumers", entry.consumers, problems);
+        self.retention(entry, problems)
+    }
+
+    fn sizes(&self, entry: &KafkaPart<'_>, problems: &mut Problems) {
         let name = &entry.name.value;
         if entry.partitions.value == 0 {
             problems.at(
@@ -317,7 +422,11 @@ impl TopicChecks<'_> {
         }
     }
 
-    fn retention(&self, entry: &TopicEntry, problems: &mut Problems) -> BTreeMap<String, Duration> {
+    fn retention(
+        &self,
+        entry: &KafkaPart<'_>,
+        problems: &mut Problems,
+    ) -> BTreeMap<String, Duration> {
         let name = &entry.name.value;
         let mut retention = BTreeMap::new();
         for (env, value) in &entry.retention.value {

@@ -23,6 +23,7 @@ pub struct Catalog {
     /// Service accounts by name.
     pub service_accounts: BTreeMap<String, ServiceAccount>,
     pub(crate) topics: Vec<Topic>,
+    pub(crate) internal_topics: Vec<InternalTopic>,
 }
 
 /// A principal that produces or consumes catalog topics.
@@ -55,6 +56,25 @@ pub struct Topic {
     pub retention: BTreeMap<String, Duration>,
     /// Compatibility level of the topic's value subject in the schema registry.
     pub compatibility: Compatibility,
+    /// Service accounts allowed to produce.
+    pub producers: Vec<String>,
+    /// Service accounts allowed to consume.
+    pub consumers: Vec<String>,
+}
+
+/// A topic the backbone keeps for its own work, such as the webhook dispatcher's retry
+/// tiers and dead letters: created and guarded like a catalog topic, but its records
+/// are the service's own JSON, with no schema in the registry.
+#[derive(Debug, Clone)]
+pub struct InternalTopic {
+    pub name: String,
+    pub description: String,
+    pub partitions: u32,
+    pub replication_factor: u16,
+    pub min_insync_replicas: u16,
+    pub cleanup_policy: CleanupPolicy,
+    /// Retention per environment name.
+    pub retention: BTreeMap<String, Duration>,
     /// Service accounts allowed to produce.
     pub producers: Vec<String>,
     /// Service accounts allowed to consume.
@@ -101,6 +121,11 @@ impl Catalog {
     /// Every topic, in catalog order.
     pub fn topics(&self) -> &[Topic] {
         &self.topics
+    }
+
+    /// The service-owned topics (retry tiers, dead letters), in catalog order.
+    pub fn internal_topics(&self) -> &[InternalTopic] {
+        &self.internal_topics
     }
 
     /// The topic of that name, if the catalog has it.

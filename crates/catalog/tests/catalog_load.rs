@@ -40,6 +40,46 @@ fn the_repository_catalog_loads_with_its_four_topics() {
         "actor_id"
     );
     assert!(catalog.service_accounts.contains_key("spark"));
+
+    let internal: Vec<&str> = catalog
+        .internal_topics()
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        internal,
+        [
+            "aion.webhooks.retry.1s",
+            "aion.webhooks.retry.10s",
+            "aion.webhooks.retry.1m",
+            "aion.webhooks.retry.10m",
+            "aion.webhooks.dlq"
+        ]
+    );
+    assert_eq!(
+        catalog.internal_topics()[4].producers,
+        ["webhook-dispatcher"]
+    );
+}
+
+#[test]
+fn internal_topics_are_checked_like_event_topics() {
+    let text = error_after(
+        "bigdata/topics.yaml",
+        "    description: Webhook deliveries that used up their attempts",
+        "    descriptio: Webhook deliveries that used up their attempts",
+    );
+    assert!(text.contains("descriptio"), "{text}");
+
+    let text = error_after(
+        "bigdata/topics.yaml",
+        "  - name: aion.webhooks.dlq",
+        "  - name: aion.router.decisions",
+    );
+    assert!(
+        text.contains("duplicate topic \"aion.router.decisions\""),
+        "{text}"
+    );
 }
 
 /// Load the scratch catalog after an edit and return the error text, which must name the

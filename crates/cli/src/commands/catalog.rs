@@ -38,10 +38,20 @@ fn check(path: &Path) -> anyhow::Result<Outcome> {
         );
     }
 
+    for topic in catalog.internal_topics() {
+        println!(
+            "{:<24} internal   {:>3} partitions  producers {}",
+            topic.name,
+            topic.partitions,
+            topic.producers.join(", ")
+        );
+    }
+
     println!(
-        "catalog {} is valid: {} topics, {} service accounts",
+        "catalog {} is valid: {} topics, {} internal topics, {} service accounts",
         path.display(),
         catalog.topics().len(),
+        catalog.internal_topics().len(),
         catalog.service_accounts.len()
     );
     Ok(Outcome::Clean)
