@@ -26,6 +26,12 @@ pub trait AuditHook: Send + Sync + fmt::Debug {
     /// Take an event shaped like `audit_activity.schema.json`. The hook owns delivery and
     /// its failures; the command has already been dispatched.
     fn command_accepted(&self, event: Value) -> HookFuture<'_>;
+
+    /// Events delivered and events lost since start, `(published, failed)`, for hooks
+    /// that track delivery; `/metrics` shows them when present.
+    fn delivery_counts(&self) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// Facts about the request that the audit event records.

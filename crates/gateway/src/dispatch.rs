@@ -69,7 +69,12 @@ impl Dispatcher {
                 ));
             }
             Err(e) => {
-                tracing::warn!(action = %action.name, command_id, error = %e, "control plane unreachable");
+                tracing::warn!(
+                    action = %action.name,
+                    command_id,
+                    error = %e,
+                    "control plane unreachable"
+                );
                 return Err(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "control_plane_unavailable",
@@ -83,7 +88,12 @@ impl Dispatcher {
             return Ok(());
         }
 
-        tracing::warn!(action = %action.name, command_id, status = status.as_u16(), "control plane refused the command");
+        tracing::warn!(
+            action = %action.name,
+            command_id,
+            status = status.as_u16(),
+            "control plane refused the command"
+        );
         if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::Body;
@@ -21,6 +22,7 @@ use crate::auth::{self, Principal};
 use crate::config::{Action, Caller};
 use crate::error::{ApiError, Violation};
 use crate::idempotency::Claim;
+use crate::metrics::Route;
 
 /// Header naming the caller whose HMAC secret signed the body.
 pub const CALLER_HEADER: &str = "X-Aion-Caller";
@@ -41,6 +43,7 @@ struct Command {
 
 /// Handle one inbound command.
 pub async fn inbound(State(state): State<Arc<GatewayState>>, request: Request) -> Response {
+    let started = Instant::now();
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -53,17 +56,31 @@ pub async fn inbound(State(state): State<Arc<GatewayState>>, request: Request) -
         user_agent: header_str(&parts.headers, header::USER_AGENT.as_str()).map(str::to_owned),
     };
 
-    match check_and_dispatch(&state, &parts.headers, body, &facts).await {
+    let response = match check_and_dispatch(&state, &parts.headers, body, &facts).await {
         Ok(answer) => (StatusCode::ACCEPTED, Json(answer)).into_response(),
         Err(refusal) => {
+            state.metrics.refused(Route::Inbound, refusal.code);
             if refusal.status.is_server_error() {
-                tracing::warn!(request_id = %facts.request_id, code = refusal.code, status = refusal.status.as_u16(), "command not dispatched");
+                tracing::warn!(
+                    request_id = %facts.request_id,
+                    code = refusal.code,
+                    status = refusal.status.as_u16(),
+                    "command not dispatched"
+                );
             } else {
-                tracing::info!(request_id = %facts.request_id, code = refusal.code, status = refusal.status.as_u16(), "command refused");
+                tracing::info!(
+                    request_id = %facts.request_id,
+                    code = refusal.code,
+                    status = refusal.status.as_u16(),
+                    "command refused"
+                );
             }
             refusal.into_response()
         }
-    }
+    };
+
+    state.metrics.observe(Route::Inbound, started.elapsed());
+    response
 }
 
 async fn check_and_dispatch(
@@ -98,7 +115,10 @@ async fn check_and_dispatch(
     if let Some(key) = &idempotency_key {
         match state.idempotency.claim(&caller.id, key, &body) {
             Claim::Fresh => {}
-            Claim::Repeat(answer) => return Ok(answer),
+            Claim::Repeat(answer) => {
+                state.metrics.command_repeated();
+                return Ok(answer);
+            }
             Claim::InFlight => {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
@@ -127,6 +147,10 @@ async fn check_and_dispatch(
             &facts.request_id,
         )
         .await;
+    state.metrics.dispatched(match &sent {
+        Ok(()) => "accepted",
+        Err(refusal) => refusal.code,
+    });
     if let Err(refusal) = sent {
         // The command was not accepted, so a retry with the same key must dispatch.
         if let Some(key) = &idempotency_key {
@@ -137,8 +161,15 @@ async fn check_and_dispatch(
 
     let event = audit::accepted_event(action, &command.payload, &principal, facts, &command_id);
     state.audit.command_accepted(event).await;
+    state.metrics.command_accepted(&action.name);
 
-    tracing::info!(request_id = %facts.request_id, command_id, action = %action.name, actor = %principal.actor_id, "command dispatched");
+    tracing::info!(
+        request_id = %facts.request_id,
+        command_id,
+        action = %action.name,
+        actor = %principal.actor_id,
+        "command dispatched"
+    );
 
     let answer = json!({ "command_id": command_id });
     if let Some(key) = &idempotency_key {

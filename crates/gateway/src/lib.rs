@@ -22,6 +22,7 @@ pub mod dispatch;
 mod error;
 pub mod handler;
 pub mod idempotency;
+pub mod metrics;
 pub mod published_audit;
 pub mod replay;
 pub mod topics;
@@ -33,7 +34,7 @@ use std::time::Duration;
 
 use aion_publisher::Publisher;
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 pub use audit::AuditHook;
@@ -43,6 +44,7 @@ pub use published_audit::{AUDIT_TOPIC, PublishedAudit};
 
 use dispatch::Dispatcher;
 use idempotency::IdempotencyStore;
+use metrics::Metrics;
 use replay::ReplayCache;
 
 /// Everything a request handler needs, shared by all requests.
@@ -55,6 +57,7 @@ pub struct GatewayState {
     audit: Arc<dyn AuditHook>,
     publisher: Option<Arc<Publisher>>,
     publish_timeout: Duration,
+    metrics: Metrics,
 }
 
 /// How long a publish request waits for Kafka's acknowledgements before answering 503.
@@ -64,6 +67,7 @@ impl GatewayState {
     /// State for a loaded policy, handing audit events to `audit`.
     pub fn new(config: GatewayConfig, audit: Arc<dyn AuditHook>) -> Result<Self, GatewayError> {
         Ok(GatewayState {
+            metrics: Metrics::new(config.actions.keys().map(String::as_str)),
             replay: ReplayCache::new(config.signature_tolerance),
             idempotency: IdempotencyStore::new(config.idempotency_window),
             dispatcher: Dispatcher::new()?,
@@ -92,16 +96,40 @@ impl GatewayState {
     pub fn config(&self) -> &GatewayConfig {
         &self.config
     }
+
+    /// The counters and histograms served on `GET /metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
 }
 
 /// The gateway's routes, for serving or for driving in-process.
+///
+/// `GET /metrics` is served without authentication: it carries no caller data, but it
+/// shows traffic volumes and refusal patterns, so it belongs behind the network boundary
+/// (route only internal scrapers to it at the load balancer).
 pub fn app(state: Arc<GatewayState>) -> Router {
-    let mut router = Router::new().route("/webhooks/inbound", post(handler::inbound));
+    let mut router = Router::new()
+        .route("/webhooks/inbound", post(handler::inbound))
+        .route("/metrics", get(prometheus));
     if state.publisher.is_some() {
         router = router.route("/v1/topics/{topic}/events", post(topics::publish));
     }
 
     router.with_state(state)
+}
+
+async fn prometheus(
+    axum::extract::State(state): axum::extract::State<Arc<GatewayState>>,
+) -> impl axum::response::IntoResponse {
+    let text = state.metrics.render(state.audit.as_ref());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }
 
 /// Serve `config` on `listener` until `shutdown` resolves, then finish in-flight requests.

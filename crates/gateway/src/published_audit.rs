@@ -68,6 +68,10 @@ impl PublishedAudit {
 }
 
 impl AuditHook for PublishedAudit {
+    fn delivery_counts(&self) -> Option<(u64, u64)> {
+        Some((self.published(), self.failed()))
+    }
+
     fn command_accepted(&self, event: Value) -> HookFuture<'_> {
         Box::pin(async move {
             let event_id = event["event_id"].as_str().unwrap_or("unknown").to_owned();

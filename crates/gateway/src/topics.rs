@@ -7,6 +7,7 @@
 //! unreachable broker yields a 503, never a hung request.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use aion_publisher::{Delivered, PublishError};
 use axum::Json;
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 use crate::GatewayState;
 use crate::error::{ApiError, Violation};
 use crate::handler;
+use crate::metrics::Route;
 
 /// Seconds a caller is asked to wait before retrying after a 503.
 const RETRY_AFTER_SECS: u64 = 1;
@@ -28,11 +30,13 @@ pub async fn publish(
     Path(topic): Path<String>,
     request: Request,
 ) -> Response {
+    let started = Instant::now();
     let request_id = handler::request_id(request.headers());
 
-    match check_and_publish(&state, &topic, request).await {
+    let response = match check_and_publish(&state, &topic, request).await {
         Ok(answer) => answer,
         Err(refusal) => {
+            state.metrics.refused(Route::Publish, refusal.code);
             if refusal.status.is_server_error() {
                 tracing::warn!(
                     request_id,
@@ -58,7 +62,11 @@ pub async fn publish(
             }
             response
         }
-    }
+    };
+
+    state.metrics.publish_answered(response.status().as_u16());
+    state.metrics.observe(Route::Publish, started.elapsed());
+    response
 }
 
 async fn check_and_publish(
@@ -119,6 +127,7 @@ async fn check_and_publish(
     };
 
     let delivered = outcomes.iter().filter(|o| o.is_ok()).count();
+    state.metrics.events_published(delivered as u64);
     tracing::info!(
         topic,
         actor = %principal.actor_id,

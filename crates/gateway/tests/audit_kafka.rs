@@ -52,6 +52,10 @@ async fn an_accepted_command_leaves_exactly_one_audit_event() {
     let command_id = body["command_id"].as_str().unwrap();
     assert_eq!(audit.published(), 1);
     assert_eq!(audit.failed(), 0);
+    let audited =
+        |outcome: &str| format!("aion_gateway_audit_events_total{{outcome=\"{outcome}\"}}");
+    assert_eq!(harness.metric(&audited("published")).await, Some(1.0));
+    assert_eq!(harness.metric(&audited("failed")).await, Some(0.0));
 
     let records = kafka.consume_all(&kafka.audit_topic).await;
     assert_eq!(records.len(), 1, "{records:?}");
@@ -138,7 +142,10 @@ async fn a_grant_for_a_topic_outside_the_catalog_stops_the_gateway_at_start() {
     let outcome = aion_gateway::run(listener, config, publisher, std::future::pending()).await;
 
     assert!(
-        matches!(&outcome, Err(GatewayError::CheckGrants { topic }) if topic == "aion.not.in.catalog"),
+        matches!(
+            &outcome,
+            Err(GatewayError::CheckGrants { topic }) if topic == "aion.not.in.catalog"
+        ),
         "{outcome:?}"
     );
 }

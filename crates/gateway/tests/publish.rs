@@ -113,6 +113,24 @@ async fn an_array_is_stored_whole_and_a_role_without_the_grant_is_403() {
     stored.sort_by_key(|v| v.to_string());
     sent.sort_by_key(|v| v.to_string());
     assert_eq!(stored, sent);
+
+    let answered =
+        |status: u16| format!("aion_gateway_publish_requests_total{{status=\"{status}\"}}");
+    assert_eq!(harness.metric(&answered(200)).await, Some(1.0));
+    assert_eq!(harness.metric(&answered(403)).await, Some(1.0));
+    assert_eq!(
+        harness
+            .metric(concat!(
+                "aion_gateway_requests_refused_total",
+                "{route=\"publish\",error_code=\"forbidden_topic\"}"
+            ))
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        harness.metric("aion_gateway_published_events_total").await,
+        Some(events.len() as f64)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -277,6 +277,20 @@ impl Harness {
         }
     }
 
+    /// The value of one series on `GET /metrics`, e.g.
+    /// `aion_gateway_dispatch_total{outcome="accepted"}`.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        let page = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        page.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map(|v| v.parse().unwrap())
+    }
+
     pub fn audit_events(&self) -> Vec<Value> {
         self.audit.events.lock().unwrap().clone()
     }

@@ -1,0 +1,307 @@
+//! The gateway's counters and latency histograms, rendered as Prometheus text on
+//! `GET /metrics`.
+//!
+//! Every label value comes from a bounded set the gateway owns: action names from the
+//! policy's allow-list, error codes from the fixed refusal set, HTTP statuses, route names.
+//! Caller ids, keys, tokens and payload values never become labels, so a caller cannot
+//! grow the series count or read anything private from the page.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::audit::AuditHook;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Which endpoint a refusal or a latency belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Route {
+    /// `POST /webhooks/inbound`.
+    Inbound,
+    /// `POST /v1/topics/{topic}/events`.
+    Publish,
+}
+
+impl Route {
+    fn label(self) -> &'static str {
+        match self {
+            Route::Inbound => "inbound",
+            Route::Publish => "publish",
+        }
+    }
+}
+
+/// Counters and histograms of one gateway, shared by all requests.
+#[derive(Debug)]
+pub struct Metrics {
+    /// Dispatched commands by action; the keys are fixed when the policy loads.
+    accepted: BTreeMap<String, AtomicU64>,
+    repeats: AtomicU64,
+    refused: Mutex<BTreeMap<(Route, &'static str), u64>>,
+    dispatch: Mutex<BTreeMap<&'static str, u64>>,
+    publish_status: Mutex<BTreeMap<u16, u64>>,
+    published_events: AtomicU64,
+    inbound_latency: Histogram,
+    publish_latency: Histogram,
+}
+
+impl Metrics {
+    /// Metrics for a policy allowing `actions`.
+    pub fn new<'a>(actions: impl IntoIterator<Item = &'a str>) -> Metrics {
+        Metrics {
+            accepted: actions
+                .into_iter()
+                .map(|a| (a.to_owned(), AtomicU64::new(0)))
+                .collect(),
+            repeats: AtomicU64::new(0),
+            refused: Mutex::default(),
+            dispatch: Mutex::default(),
+            publish_status: Mutex::default(),
+            published_events: AtomicU64::new(0),
+            inbound_latency: Histogram::default(),
+            publish_latency: Histogram::default(),
+        }
+    }
+
+    /// A command of `action` was dispatched and answered 202.
+    pub fn command_accepted(&self, action: &str) {
+        // Only allow-listed actions reach dispatch, so the lookup always succeeds.
+        if let Some(counter) = self.accepted.get(action) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An `Idempotency-Key` repeat was answered from memory.
+    pub fn command_repeated(&self) {
+        self.repeats.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request on `route` was refused with `code`.
+    pub fn refused(&self, route: Route, code: &'static str) {
+        bump(&self.refused, (route, code));
+    }
+
+    /// The control plane was asked to run a command; `outcome` is `accepted` or the
+    /// refusal code of the failure.
+    pub fn dispatched(&self, outcome: &'static str) {
+        bump(&self.dispatch, outcome);
+    }
+
+    /// A publish request was answered with `status`.
+    pub fn publish_answered(&self, status: u16) {
+        bump(&self.publish_status, status);
+    }
+
+    /// Kafka acknowledged `delivered` events of a publish request.
+    pub fn events_published(&self, delivered: u64) {
+        self.published_events
+            .fetch_add(delivered, Ordering::Relaxed);
+    }
+
+    /// A request on `route` took `elapsed` from arrival to answer.
+    pub fn observe(&self, route: Route, elapsed: Duration) {
+        match route {
+            Route::Inbound => self.inbound_latency.observe(elapsed),
+            Route::Publish => self.publish_latency.observe(elapsed),
+        }
+    }
+
+    /// The Prometheus text exposition of every series, with the audit hook's delivery
+    /// counts when it keeps them.
+    pub fn render(&self, audit: &dyn AuditHook) -> String {
+        let mut out = String::with_capacity(4096);
+
+        family(
+            &mut out,
+            "aion_gateway_commands_accepted_total",
+            "counter",
+            "Commands dispatched to the control plane and answered 202, by action.",
+        );
+        for (action, n) in &self.accepted {
+            let n = n.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "aion_gateway_commands_accepted_total{{action=\"{action}\"}} {n}"
+            );
+        }
+
+        family(
+            &mut out,
+            "aion_gateway_commands_repeated_total",
+            "counter",
+            "Idempotency-Key repeats answered from memory without dispatching.",
+        );
+        let n = self.repeats.load(Ordering::Relaxed);
+        let _ = writeln!(out, "aion_gateway_commands_repeated_total {n}");
+
+        family(
+            &mut out,
+            "aion_gateway_requests_refused_total",
+            "counter",
+            "Refused requests by route and error_code.",
+        );
+        for ((route, code), n) in snapshot(&self.refused) {
+            let route = route.label();
+            let _ = writeln!(
+                out,
+                "aion_gateway_requests_refused_total{{route=\"{route}\",error_code=\"{code}\"}} {n}"
+            );
+        }
+
+        family(
+            &mut out,
+            "aion_gateway_dispatch_total",
+            "counter",
+            "Control-plane dispatches by outcome.",
+        );
+        for (outcome, n) in snapshot(&self.dispatch) {
+            let _ = writeln!(
+                out,
+                "aion_gateway_dispatch_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+
+        if let Some((published, failed)) = audit.delivery_counts() {
+            family(
+                &mut out,
+                "aion_gateway_audit_events_total",
+                "counter",
+                "Audit events of accepted commands by delivery outcome.",
+            );
+            let _ = writeln!(
+                out,
+                "aion_gateway_audit_events_total{{outcome=\"published\"}} {published}"
+            );
+            let _ = writeln!(
+                out,
+                "aion_gateway_audit_events_total{{outcome=\"failed\"}} {failed}"
+            );
+        }
+
+        family(
+            &mut out,
+            "aion_gateway_publish_requests_total",
+            "counter",
+            "Answers of the publish endpoint by HTTP status.",
+        );
+        for (status, n) in snapshot(&self.publish_status) {
+            let _ = writeln!(
+                out,
+                "aion_gateway_publish_requests_total{{status=\"{status}\"}} {n}"
+            );
+        }
+
+        family(
+            &mut out,
+            "aion_gateway_published_events_total",
+            "counter",
+            "Events acknowledged by Kafka through the publish endpoint.",
+        );
+        let n = self.published_events.load(Ordering::Relaxed);
+        let _ = writeln!(out, "aion_gateway_published_events_total {n}");
+
+        family(
+            &mut out,
+            "aion_gateway_request_duration_seconds",
+            "histogram",
+            "Time from a request's arrival to its answer, by route.",
+        );
+        self.inbound_latency.render(&mut out, Route::Inbound);
+        self.publish_latency.render(&mut out, Route::Publish);
+
+        out
+    }
+}
+
+/// Cumulative-bucket latency histogram with lock-free updates.
+#[derive(Debug, Default)]
+struct Histogram {
+    /// Count per bucket (not cumulative); the last slot is `+Inf`.
+    buckets: [AtomicU64; BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let slot = BUCKETS
+            .iter()
+            .position(|&bound| secs <= bound)
+            .unwrap_or(BUCKETS.len());
+        self.buckets[slot].fetch_add(1, Ordering::Relaxed);
+
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, out: &mut String, route: Route) {
+        let name = "aion_gateway_request_duration_seconds";
+        let route = route.label();
+
+        let mut cumulative = 0;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        cumulative += self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {cumulative}"
+        );
+
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {sum}");
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {count}");
+    }
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    // A poisoned lock only means another request panicked mid-increment; the counts are
+    // still usable.
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    *map.entry(key).or_insert(0) += 1;
+}
+
+fn snapshot<K: Ord + Clone>(map: &Mutex<BTreeMap<K, u64>>) -> Vec<(K, u64)> {
+    let map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.iter().map(|(k, n)| (k.clone(), *n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let h = Histogram::default();
+        h.observe(Duration::from_micros(300));
+        h.observe(Duration::from_millis(3));
+        h.observe(Duration::from_secs(20));
+
+        let mut out = String::new();
+        h.render(&mut out, Route::Inbound);
+
+        assert!(out.contains("le=\"0.0005\"} 1\n"), "{out}");
+        assert!(out.contains("le=\"0.005\"} 2\n"), "{out}");
+        assert!(out.contains("le=\"10\"} 2\n"), "{out}");
+        assert!(out.contains("le=\"+Inf\"} 3\n"), "{out}");
+        assert!(out.contains("_count{route=\"inbound\"} 3\n"), "{out}");
+    }
+}
