@@ -222,7 +222,8 @@ def test_confluent_reads_the_audit_event_of_an_accepted_command(registry_url, ga
         if message is None:
             continue
         assert message.error() is None, message.error()
-        decoded = deserializer(message.value(), SerializationContext(AUDIT_TOPIC, MessageField.VALUE))
+        context = SerializationContext(AUDIT_TOPIC, MessageField.VALUE)
+        decoded = deserializer(message.value(), context)
         if str(decoded["command_id"]) == command_id:
             found.append((message, decoded))
     consumer.close()

@@ -170,6 +170,7 @@ def test_confluent_consumer_decodes_what_the_publisher_sent(registry_url, topic)
         assert message.key().decode() == sent["task_id"]
         for field in ("task_id", "task_kind", "privacy_tier", "latency_ms", "tenant_id"):
             assert decoded[field] == sent[field], field
-        assert [c["route"] for c in decoded["candidates"]] == [c["route"] for c in sent["candidates"]]
+        routes = [c["route"] for c in decoded["candidates"]]
+        assert routes == [c["route"] for c in sent["candidates"]]
         assert decoded["occurred_at"].isoformat().startswith(sent["occurred_at"][:19])
     assert by_id == {}, "events not read back"

@@ -86,7 +86,9 @@ def client(registry_url):
 def sample_decision():
     line = (ROOT / "schemas/fixtures/aion.router.decisions/valid.jsonl").read_text().splitlines()[0]
     event = json.loads(line)
-    event["occurred_at"] = datetime.datetime(2026, 11, 30, 9, 15, 2, 481000, tzinfo=datetime.timezone.utc)
+    event["occurred_at"] = datetime.datetime(
+        2026, 11, 30, 9, 15, 2, 481000, tzinfo=datetime.timezone.utc
+    )
     return event
 
 
@@ -140,4 +142,5 @@ def test_avro_serializer_and_deserializer_round_trip(client):
     for record in ("selected", "policy"):
         assert {k: decoded[record][k] for k in decision[record]} == decision[record], record
     assert str(decoded["event_id"]) == decision["event_id"]
-    assert [c["route"] for c in decoded["candidates"]] == [c["route"] for c in decision["candidates"]]
+    routes = [c["route"] for c in decoded["candidates"]]
+    assert routes == [c["route"] for c in decision["candidates"]]

@@ -72,7 +72,9 @@ def main():
             failures.append(error)
 
     # Warm up: the schema id lookup and the connections.
-    producer.produce(topic, key=b"warm-up", value=serializer(events[0], context), on_delivery=delivered)
+    producer.produce(
+        topic, key=b"warm-up", value=serializer(events[0], context), on_delivery=delivered
+    )
     producer.flush(30)
 
     started = time.perf_counter()
@@ -81,7 +83,9 @@ def main():
         value = serializer(event, context)
         while True:
             try:
-                producer.produce(topic, key=event["task_id"].encode(), value=value, on_delivery=delivered)
+                producer.produce(
+                    topic, key=event["task_id"].encode(), value=value, on_delivery=delivered
+                )
                 break
             except BufferError:
                 producer.poll(0.01)

@@ -195,7 +195,8 @@ async fn main() {
     let (validated, plain) = rounds[rounds.len() / 2];
 
     println!(
-        "events: {events} of {event_bytes} bytes of JSON, chunks of {CHUNK}, {CONCURRENCY} in flight"
+        "events: {events} of {event_bytes} bytes of JSON, chunks of {CHUNK}, \
+            {CONCURRENCY} in flight"
     );
     println!("validated publisher: {validated:>10.0} events/s");
     println!("plain producer:      {plain:>10.0} events/s");

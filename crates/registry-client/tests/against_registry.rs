@@ -12,8 +12,14 @@ use aion_testkit::{broker, unique_name};
 use tokio::net::TcpListener;
 
 const V1: &str = r#"{"type":"record","name":"Ping","fields":[{"name":"id","type":"string"}]}"#;
-const V2: &str = r#"{"type":"record","name":"Ping","fields":[{"name":"id","type":"string"},{"name":"note","type":"string","default":""}]}"#;
-const BROKEN: &str = r#"{"type":"record","name":"Ping","fields":[{"name":"id","type":"string"},{"name":"required","type":"long"}]}"#;
+const V2: &str = concat!(
+    r#"{"type":"record","name":"Ping","fields":[{"name":"id","type":"string"},"#,
+    r#"{"name":"note","type":"string","default":""}]}"#
+);
+const BROKEN: &str = concat!(
+    r#"{"type":"record","name":"Ping","fields":[{"name":"id","#,
+    r#""type":"string"},{"name":"required","type":"long"}]}"#
+);
 
 async fn registry() -> (RegistryClient, tokio::sync::oneshot::Sender<()>) {
     let broker = broker().await;

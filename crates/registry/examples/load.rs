@@ -11,7 +11,8 @@
 //!
 //! ```sh
 //! eval "$(scripts/kafka.sh env)"
-//! cargo run --release -p aion-registry --example load -- [SUBJECTS] [VERSIONS] [SECONDS] [CONNECTIONS]
+//! cargo run --release -p aion-registry --example load -- [SUBJECTS] [VERSIONS] [SECONDS]
+//! [CONNECTIONS]
 //! ```
 //!
 //! Defaults: 1000 subjects × 5 versions, 10 s per phase, 64 connections.
@@ -69,7 +70,8 @@ async fn main() {
     let elapsed = started.elapsed();
     let writes = subjects * versions;
     println!(
-        "loaded {subjects} subjects x {versions} versions ({writes} registrations) in {:.1} s: {:.0} writes/s",
+        "loaded {subjects} subjects x {versions} versions ({writes} registrations) in \
+            {:.1} s: {:.0} writes/s",
         elapsed.as_secs_f64(),
         writes as f64 / elapsed.as_secs_f64()
     );
@@ -143,8 +145,13 @@ fn schema(subject: usize, version: usize) -> String {
     for v in 1..version {
         fields.push(json!({"name": format!("f{v}"), "type": "long", "default": 0}));
     }
-    json!({"type": "record", "name": format!("Load{subject}"), "namespace": "aion.load", "fields": fields})
-        .to_string()
+    json!({
+        "type": "record",
+        "name": format!("Load{subject}"),
+        "namespace": "aion.load",
+        "fields": fields
+    })
+    .to_string()
 }
 
 async fn populate(http: &reqwest::Client, base: &str, subjects: usize, versions: usize) {

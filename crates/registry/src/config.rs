@@ -245,7 +245,9 @@ mod tests {
 
     #[test]
     fn parses_a_full_file_and_refuses_unknown_keys() {
-        let yaml = "listen: 127.0.0.1:0\nkafka:\n  bootstrap_servers: 127.0.0.1:9092\n  security:\n    protocol: plaintext\nstore:\n  topic: _s\n  write_timeout: 3s\nbasic_auth:\n  - { username: a, password: b }\nbody_limit: 4096\n";
+        let yaml = "listen: 127.0.0.1:0\nkafka:\n  bootstrap_servers: 127.0.0.1:9092\n  \
+            security:\n    protocol: plaintext\nstore:\n  topic: _s\n  write_timeout: 3s\n\
+            basic_auth:\n  - { username: a, password: b }\nbody_limit: 4096\n";
         let config: RegistryConfig = match serde_saphyr::from_str(yaml) {
             Ok(config) => config,
             Err(e) => panic!("{e}"),

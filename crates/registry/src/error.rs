@@ -34,13 +34,15 @@ pub enum Error {
 
     /// A soft delete hit a version that is already soft-deleted.
     #[error(
-        "Subject '{subject}' Version {version} was soft deleted. Set permanent=true to delete permanently"
+        "Subject '{subject}' Version {version} was soft deleted. Set permanent=true to \
+            delete permanently"
     )]
     SoftDeleteVersion { subject: String, version: u32 },
 
     /// A permanent delete hit a version that was not soft-deleted first.
     #[error(
-        "Subject '{subject}' Version {version} was not deleted first before being permanently deleted"
+        "Subject '{subject}' Version {version} was not deleted first before being \
+            permanently deleted"
     )]
     PermanentDeleteVersion { subject: String, version: u32 },
 
@@ -53,7 +55,8 @@ pub enum Error {
     FindSubjectMode { subject: String },
 
     /// A new schema is incompatible with earlier versions of its subject.
-    #[error("Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: {}", reasons.join("; "))]
+    #[error("Schema being registered is incompatible with an earlier schema for subject \
+        \"{subject}\", details: {}", reasons.join("; "))]
     CheckCompatibility {
         subject: String,
         reasons: Vec<String>,
@@ -65,13 +68,15 @@ pub enum Error {
 
     /// The version in the path is neither `latest` nor a positive number.
     #[error(
-        "The specified version '{input}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\""
+        "The specified version '{input}' is not a valid version id. Allowed values are \
+            between [1, 2^31-1] and the string \"latest\""
     )]
     ParseVersion { input: String },
 
     /// The compatibility level named is not one of Confluent's.
     #[error(
-        "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive (got '{input}')"
+        "Invalid compatibility level. Valid values are none, backward, forward, full, \
+            backward_transitive, forward_transitive, and full_transitive (got '{input}')"
     )]
     ParseCompatibility { input: String },
 

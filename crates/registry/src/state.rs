@@ -145,7 +145,8 @@ impl State {
             Some(name) => match name.parse() {
                 Ok(schema_type) => schema_type,
                 Err(e) => {
-                    tracing::warn!(subject, version, error = %e, "skipping a schema record of an unsupported type");
+                    tracing::warn!(subject, version, error = %e, "skipping a schema \
+                        record of an unsupported type");
                     return Applied::Conflict;
                 }
             },
@@ -153,7 +154,8 @@ impl State {
         let schema = match Schema::parse(schema_type, &value.schema) {
             Ok(schema) => schema,
             Err(e) => {
-                tracing::warn!(subject, version, error = %e, "skipping a schema record that does not parse");
+                tracing::warn!(subject, version, error = %e, "skipping a schema record \
+                    that does not parse");
                 return Applied::Conflict;
             }
         };

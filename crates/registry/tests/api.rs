@@ -53,7 +53,10 @@ async fn bad_input_gets_confluents_codes_and_the_server_keeps_serving() {
     let references = client
         .post(
             "/subjects/known/versions",
-            &json!({"schema": "\"string\"", "references": [{"name": "x", "subject": "y", "version": 1}]}),
+            &json!({
+                "schema": "\"string\"",
+                "references": [{"name": "x", "subject": "y", "version": 1}]
+            }),
         )
         .await;
     assert_eq!(code(references), (422, json!(42201)));

@@ -389,7 +389,11 @@ const ACTION_AUDIT: [(&str, &str, &str, &str); 5] = [
 pub fn valid_payload(action: &str) -> (Value, &'static str) {
     match action {
         "approve_kernel_proposal" => (
-            json!({"proposal_id": "kp-2026-0147", "reason": "benchmarks pass", "rollout": "canary"}),
+            json!({
+                "proposal_id": "kp-2026-0147",
+                "reason": "benchmarks pass",
+                "rollout": "canary"
+            }),
             "kp-2026-0147",
         ),
         "reject_kernel_proposal" => (
@@ -418,7 +422,10 @@ pub fn valid_payload(action: &str) -> (Value, &'static str) {
             "ds-support-tickets",
         ),
         "update_memory_profile" => (
-            json!({"profile_id": "mp-default", "settings": {"ttl_days": 30, "pii_redaction": true}}),
+            json!({
+                "profile_id": "mp-default",
+                "settings": {"ttl_days": 30, "pii_redaction": true}
+            }),
             "mp-default",
         ),
         other => panic!("no payload for {other}"),

@@ -62,7 +62,8 @@ impl Checker<'_> {
                     let detail = describe(branch);
                     self.check(branch, reader, &format!("{path}/{i}"));
                     return Some(format!(
-                        "at {at}: the writer's union branch {detail} cannot be read by the reader's {}",
+                        "at {at}: the writer's union branch {detail} cannot be read by \
+                            the reader's {}",
                         describe(reader)
                     ));
                 }
@@ -173,14 +174,16 @@ impl Checker<'_> {
                 }
                 let missing: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
                 Some(format!(
-                    "at {at}: the reader's enum {} lacks the writer's symbols [{}] and has no default",
+                    "at {at}: the reader's enum {} lacks the writer's symbols [{}] and \
+                        has no default",
                     reader.fullname,
                     missing.join(", ")
                 ))
             }
             (NamedKind::Fixed { size: ws }, NamedKind::Fixed { size: rs }) if ws != rs => {
                 Some(format!(
-                    "at {at}: fixed {} has size {ws} in the writer's schema and {rs} in the reader's",
+                    "at {at}: fixed {} has size {ws} in the writer's schema and {rs} in \
+                        the reader's",
                     reader.fullname
                 ))
             }

@@ -94,11 +94,23 @@ fn avro_cases() -> Vec<Case> {
     let renamed =
         r#"{"type":"record","name":"S","namespace":"t","fields":[{"name":"a","type":"string"}]}"#
             .to_owned();
-    let renamed_alias = r#"{"type":"record","name":"S","namespace":"t","aliases":["R"],"fields":[{"name":"a","type":"string"}]}"#.to_owned();
+    let renamed_alias = concat!(
+        r#"{"type":"record","name":"S","namespace":"t","aliases":["R"],"#,
+        r#""fields":[{"name":"a","type":"string"}]}"#
+    )
+    .to_owned();
     let field_renamed_alias = record(r#"{"name":"z","aliases":["a"],"type":"string"}"#);
     let date_x = record(&field("x", r#"{"type":"int","logicalType":"date"}"#));
-    let linked = r#"{"type":"record","name":"Node","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","Node"],"default":null}]}"#.to_owned();
-    let linked_long = r#"{"type":"record","name":"Node","fields":[{"name":"v","type":"long"},{"name":"next","type":["null","Node"],"default":null}]}"#.to_owned();
+    let linked = concat!(
+        r#"{"type":"record","name":"Node","fields":[{"name":"v","type":"int"},"#,
+        r#"{"name":"next","type":["null","Node"],"default":null}]}"#
+    )
+    .to_owned();
+    let linked_long = concat!(
+        r#"{"type":"record","name":"Node","fields":[{"name":"v","type":"long"},"#,
+        r#"{"name":"next","type":["null","Node"],"default":null}]}"#
+    )
+    .to_owned();
 
     vec![
         // Promotions are one-way: the reader may widen, never narrow.
@@ -449,8 +461,16 @@ fn json_cases() -> Vec<Case> {
     let closed_a =
         r#"{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}"#
             .to_owned();
-    let closed_ab = r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"additionalProperties":false}"#.to_owned();
-    let closed_a_required = r#"{"type":"object","properties":{"a":{"type":"string"}},"required":["a"],"additionalProperties":false}"#.to_owned();
+    let closed_ab = concat!(
+        r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"#,
+        r#""additionalProperties":false}"#
+    )
+    .to_owned();
+    let closed_a_required = concat!(
+        r#"{"type":"object","properties":{"a":{"type":"string"}},"#,
+        r#""required":["a"],"additionalProperties":false}"#
+    )
+    .to_owned();
     let a_number =
         r#"{"type":"object","properties":{"a":{"type":"number"}},"additionalProperties":false}"#
             .to_owned();

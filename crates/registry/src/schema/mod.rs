@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn avro_identity_ignores_layout_and_name_qualification() {
-        let a = r#"{"type":"record","name":"R","namespace":"a.b","fields":[{"name":"x","type":"int"}]}"#;
+        let a = concat!(
+            r#"{"type":"record","name":"R","namespace":"a.b","#,
+            r#""fields":[{"name":"x","type":"int"}]}"#
+        );
         let b =
             r#"{ "fields": [ {"type": "int", "name": "x"} ], "name": "a.b.R", "type": "record" }"#;
 
@@ -132,7 +135,10 @@ mod tests {
             r#"{"type":"record","name":"R","fields":[{"name":"x","type":"long","default":1}]}"#;
         let with_doc =
             r#"{"type":"record","name":"R","doc":"d","fields":[{"name":"x","type":"long"}]}"#;
-        let with_logical = r#"{"type":"record","name":"R","fields":[{"name":"x","type":{"type":"long","logicalType":"timestamp-millis"}}]}"#;
+        let with_logical = concat!(
+            r#"{"type":"record","name":"R","fields":[{"name":"x","type":{"type":"long","#,
+            r#""logicalType":"timestamp-millis"}}]}"#
+        );
 
         let all = [plain, with_default, with_doc, with_logical].map(canonical);
         for (i, a) in all.iter().enumerate() {
@@ -168,7 +174,10 @@ mod tests {
                 "default",
             ),
             (
-                r#"{"type":"record","name":"R","fields":[{"name":"x","type":"int","default":"a"}]}"#,
+                concat!(
+                    r#"{"type":"record","name":"R","fields":[{"name":"x","#,
+                    r#""type":"int","default":"a"}]}"#
+                ),
                 "invalid default",
             ),
             (

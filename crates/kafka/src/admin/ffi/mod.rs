@@ -3,8 +3,9 @@
 //! DescribeAcls, DeleteAcls; `scram`: AlterUserScramCredentials,
 //! DescribeUserScramCredentials; `configs`: IncrementalAlterConfigs), and
 //! the pump that serves an admin client's main queue so its log lines and
-//! errors reach the client context (`events`). This file holds what they share: the owning guards, the
-//! string and array readers, and the request runner.
+//! errors reach the client context (`events`). This file holds what they
+//! share: the owning guards, the string and array readers, and the request
+//! runner.
 //!
 //! Each native object is owned by a small guard that releases it on drop,
 //! so every early return frees what was allocated. The calls block on a
