@@ -96,16 +96,15 @@ async fn a_fresh_run_matches_the_catalog_and_a_second_run_changes_nothing() {
         .map(|a| fixture.account(a))
         .collect();
     let names: Vec<&str> = users.iter().map(String::as_str).collect();
-    let described = broker()
-        .await
-        .admin()
-        .describe_scram_users(&names)
-        .await
-        .unwrap();
-    assert!(
-        described.iter().all(|u| !u.credentials.is_empty()),
-        "{described:?}"
-    );
+    // New SCRAM credentials reach the broker's metadata a moment after the call returns.
+    let admin = broker().await.admin();
+    let described = settled(
+        VISIBLE_WITHIN,
+        || admin.describe_scram_users(&names),
+        |users: &Vec<aion_kafka::ScramUser>| users.iter().all(|u| !u.credentials.is_empty()),
+    )
+    .await;
+    assert!(described.is_ok(), "{described:?}");
 
     let second = fixture.plan("dev").await;
 
