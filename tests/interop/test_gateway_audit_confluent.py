@@ -22,9 +22,7 @@ import hmac
 import http.server
 import json
 import os
-import pathlib
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -39,70 +37,11 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = pathlib.Path(os.environ.get("AION_EVENTS_BIN", ROOT / "target/debug/aion-events"))
+from support import ROOT, BINARY, kafka_settings, free_port, wait_for
+
 AUDIT_TOPIC = "aion.audit.activity"
 HMAC_SECRET = "whsec-interop-gateway-" + uuid.uuid4().hex
 API_KEY = uuid.uuid4().hex + uuid.uuid4().hex
-
-
-def kafka_settings():
-    return {
-        "bootstrap.servers": os.environ["AION_KAFKA_BOOTSTRAP"],
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanisms": os.environ.get("AION_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
-        "sasl.username": os.environ["AION_KAFKA_USERNAME"],
-        "sasl.password": os.environ["AION_KAFKA_PASSWORD"],
-    }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url, process, log, what):
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{what} did not start:\n" + log.read_text())
-            time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def registry_url(tmp_path_factory):
-    if not os.environ.get("AION_KAFKA_BOOTSTRAP"):
-        pytest.fail('AION_KAFKA_* is not set: run eval "$(scripts/kafka.sh env)" first')
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run cargo build --bin aion-events first")
-
-    port = free_port()
-    config = tmp_path_factory.mktemp("registry") / "registry.yaml"
-    config.write_text(
-        f"listen: 127.0.0.1:{port}\n"
-        f"store:\n  topic: _schemas-interop-gateway-{uuid.uuid4().hex[:12]}\n"
-    )
-    log = tmp_path_factory.mktemp("registry-log") / "registry.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [str(BINARY), "registry", "run", "--config", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/", process, log, "the registry")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 //! Where the registry is and how to log in: a Java-style properties file as
 //! Confluent's tools read it, or environment variables, plus timeouts.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{RegistryClientError, Result};
+use crate::properties::parse_properties;
 
 /// The registry's base URL.
 pub const ENV_URL: &str = "AION_REGISTRY_URL";
@@ -185,88 +185,6 @@ fn millis(key: &str, value: &str) -> Result<Duration> {
             key,
             format!("{value:?} is not a positive number of milliseconds"),
         )),
-    }
-}
-
-/// Java's properties syntax, the parts these files use: `#`/`!` comments,
-/// `=`, `:` or blanks between key and value, a trailing backslash continuing
-/// a line, and backslash escapes.
-fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    let mut properties = BTreeMap::new();
-    let mut logical = String::new();
-
-    for raw in text.lines() {
-        let line = raw.trim_start();
-        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
-        {
-            continue;
-        }
-
-        let continued = line.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1;
-        if continued {
-            logical.push_str(&line[..line.len() - 1]);
-            continue;
-        }
-        logical.push_str(line);
-
-        let (key, value) = split_entry(&logical);
-        properties.insert(key, value);
-        logical.clear();
-    }
-    if !logical.is_empty() {
-        let (key, value) = split_entry(&logical);
-        properties.insert(key, value);
-    }
-    properties
-}
-
-fn split_entry(line: &str) -> (String, String) {
-    let mut key = String::new();
-    let mut chars = line.chars().peekable();
-
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    key.push(unescape(next));
-                }
-            }
-            '=' | ':' => break,
-            c if c.is_whitespace() => {
-                // Blanks may surround a `=` or `:`, or separate on their own.
-                while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                    chars.next();
-                }
-                if chars.peek().is_some_and(|&c| c == '=' || c == ':') {
-                    chars.next();
-                }
-                break;
-            }
-            c => key.push(c),
-        }
-    }
-
-    let rest: String = chars.collect();
-    let mut value = String::new();
-    let mut rest = rest.trim_start().chars();
-    while let Some(c) = rest.next() {
-        if c == '\\' {
-            if let Some(next) = rest.next() {
-                value.push(unescape(next));
-            }
-        } else {
-            value.push(c);
-        }
-    }
-    (key, value)
-}
-
-fn unescape(c: char) -> char {
-    match c {
-        't' => '\t',
-        'n' => '\n',
-        'r' => '\r',
-        other => other,
     }
 }
 

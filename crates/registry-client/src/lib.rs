@@ -11,6 +11,7 @@
 mod client;
 mod config;
 mod error;
+mod properties;
 mod types;
 
 pub use client::RegistryClient;
@@ -18,4 +19,5 @@ pub use config::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ENV_BASIC_AUTH, ENV_URL, RegistryClientConfig,
 };
 pub use error::{RegistryClientError, Result};
+pub use properties::parse_properties;
 pub use types::{CompatibilityCheck, SchemaType, SubjectSchema, VersionRef};
