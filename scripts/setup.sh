@@ -45,6 +45,9 @@ if [ ! -x .dev/interop-venv/bin/python ]; then
 fi
 .dev/interop-venv/bin/pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
 
+say "Python side of the analytics consumers (Spark job, Airflow DAG)"
+scripts/setup-python.sh
+
 say "building the workspace (the first build compiles librdkafka: a few minutes)"
 cargo build --workspace --all-targets --locked
 say "set up; run scripts/test.sh"

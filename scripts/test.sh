@@ -41,3 +41,6 @@ cargo test --workspace --locked
 say "interoperability with Confluent's Python client"
 eval "$(scripts/kafka.sh env)"
 PYTHONDONTWRITEBYTECODE=1 .dev/interop-venv/bin/pytest -q -p no:cacheprovider tests/interop
+
+say "analytics consumers: Spark job, ClickHouse load and training DAG, end to end"
+PYTHONDONTWRITEBYTECODE=1 .dev/spark-venv/bin/pytest -q -p no:cacheprovider tests/analytics

@@ -1,13 +1,16 @@
-"""What the interoperability tests share: where the repository and the `aion-events`
-binary are, the Kafka settings of the development broker, and starting a service from
-the binary and waiting for it to answer."""
+"""What the Python test suites share: where the repository and the `aion-events` binary
+are, the Kafka settings of the development broker, starting a service from the binary and
+waiting for it to answer, and a registry of its own for a test."""
 
+import contextlib
 import os
 import pathlib
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -46,3 +49,34 @@ def wait_for(url, process, log, what):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"{what} did not start:\n" + log.read_text())
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def running_registry(workdir, topic_prefix="_schemas-interop"):
+    """A schema registry started from the binary on a schemas topic of its own, in
+    `workdir`; yields its URL and stops it on the way out."""
+    if not os.environ.get("AION_KAFKA_BOOTSTRAP"):
+        pytest.fail('AION_KAFKA_* is not set: run eval "$(scripts/kafka.sh env)" first')
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run cargo build --bin aion-events first")
+
+    workdir = pathlib.Path(workdir)
+    port = free_port()
+    config = workdir / "registry.yaml"
+    config.write_text(
+        f"listen: 127.0.0.1:{port}\nstore:\n  topic: {topic_prefix}-{uuid.uuid4().hex[:12]}\n"
+    )
+    log = workdir / "registry.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [str(BINARY), "registry", "run", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/", process, log, "the registry")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
