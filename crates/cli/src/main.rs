@@ -62,6 +62,12 @@ enum Command {
     /// Run the webhook dispatcher, check its policy, re-drive dead letters, replay.
     #[command(subcommand)]
     Webhooks(commands::webhooks::WebhooksCommand),
+
+    /// Run the registry, the gateway and the dispatcher as one configuration file says.
+    Serve(commands::serve::ServeArgs),
+
+    /// Start a local Kafka and every service, and show one event loop end to end.
+    Dev(commands::dev::DevArgs),
 }
 
 /// What a command concluded, beyond plain success.
@@ -85,6 +91,8 @@ fn main() -> ExitCode {
         Command::Publish(args) => commands::publish::run(&cli.catalog, args),
         Command::Tail(args) => commands::tail::run(args),
         Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),
+        Command::Serve(args) => commands::serve::run(&cli.catalog, args),
+        Command::Dev(args) => commands::dev::run(&cli.catalog, args),
     };
 
     match result {

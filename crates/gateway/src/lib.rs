@@ -21,6 +21,7 @@ pub mod config;
 pub mod dispatch;
 mod error;
 pub mod handler;
+pub mod health;
 pub mod idempotency;
 pub mod metrics;
 pub mod published_audit;
@@ -111,7 +112,9 @@ impl GatewayState {
 pub fn app(state: Arc<GatewayState>) -> Router {
     let mut router = Router::new()
         .route("/webhooks/inbound", post(handler::inbound))
-        .route("/metrics", get(prometheus));
+        .route("/metrics", get(prometheus))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
     if state.publisher.is_some() {
         router = router.route("/v1/topics/{topic}/events", post(topics::publish));
     }

@@ -101,6 +101,10 @@ pub enum PublishError {
     #[error("cannot flush the producer: {reason}")]
     Flush { reason: String },
 
+    /// No broker answered a metadata request in time.
+    #[error("cannot reach Kafka at {bootstrap}: {reason}")]
+    ReachBroker { bootstrap: String, reason: String },
+
     /// The writer schema of a record could not be fetched from the registry.
     #[error("cannot fetch schema id {id} from the registry: {source}")]
     FetchSchema {
@@ -128,6 +132,7 @@ impl PublishError {
                 | PublishError::DeliverEvent { .. }
                 | PublishError::LookupSchema { .. }
                 | PublishError::Flush { .. }
+                | PublishError::ReachBroker { .. }
         )
     }
 }

@@ -66,6 +66,7 @@ pub struct Publisher {
     producer: Producer,
     registry: RegistryClient,
     options: PublisherOptions,
+    bootstrap: String,
 }
 
 impl fmt::Debug for Publisher {
@@ -102,6 +103,7 @@ impl Publisher {
             producer,
             registry,
             options,
+            bootstrap: kafka.bootstrap_servers.clone(),
         })
     }
 
@@ -158,6 +160,20 @@ impl Publisher {
         self.producer
             .flush(timeout)
             .map_err(|e| PublishError::Flush {
+                reason: e.to_string(),
+            })
+    }
+
+    /// Asks a broker for cluster metadata, proving the producer can reach Kafka and
+    /// authenticate. Blocks for up to `timeout`: call it off the async workers (e.g. in
+    /// `spawn_blocking`), as readiness probes do.
+    pub fn check_reachable(&self, timeout: Duration) -> Result<()> {
+        self.producer
+            .client()
+            .fetch_metadata(None, timeout)
+            .map(drop)
+            .map_err(|e| PublishError::ReachBroker {
+                bootstrap: self.bootstrap.clone(),
                 reason: e.to_string(),
             })
     }

@@ -72,6 +72,13 @@ impl Registry {
         self.store.topic()
     }
 
+    /// Records of the schemas topic not applied here yet (0 when caught
+    /// up); an error when the topic cannot be read or the broker does not
+    /// answer within `timeout`.
+    pub async fn lag(&self, timeout: std::time::Duration) -> Result<i64> {
+        self.store.lag(timeout).await
+    }
+
     /// Subject names, sorted, optionally with a prefix and soft-deleted ones.
     pub fn subjects(&self, prefix: Option<&str>, deleted: bool) -> Vec<String> {
         let state = self.store.read();

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aion_kafka::{Consumer, KafkaConfig, Producer, TopicSpec};
 use rdkafka::consumer::Consumer as _;
-use rdkafka::producer::FutureRecord;
+use rdkafka::producer::{FutureRecord, Producer as _};
 use rdkafka::util::Timeout;
 use rdkafka::{Message, Offset, TopicPartitionList};
 use tokio::sync::{Mutex, MutexGuard, watch};
@@ -136,6 +136,37 @@ impl Store {
     /// reflects every record written before this call.
     pub async fn catch_up(&self) -> Result<()> {
         self.write(&Record::Noop).await
+    }
+
+    /// How many records of the topic this instance has not applied yet: the
+    /// distance from the last applied offset to the partition's end. An
+    /// error when the reader has stopped or the broker does not answer.
+    pub async fn lag(&self, timeout: Duration) -> Result<i64> {
+        if self.reader.is_finished() {
+            return Err(Error::OpenStore {
+                topic: self.topic.clone(),
+                reason: "the reader stopped".to_owned(),
+            });
+        }
+
+        // Asking for the watermarks blocks on the network; keep it off the
+        // runtime's worker threads.
+        let producer = self.producer.clone();
+        let topic = self.topic.clone();
+        let asked = tokio::task::spawn_blocking(move || {
+            producer.client().fetch_watermarks(&topic, 0, timeout)
+        });
+        let (_, high) = asked
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map_err(|reason| Error::OpenStore {
+                topic: self.topic.clone(),
+                reason,
+            })?;
+
+        let applied = *self.applied.borrow();
+        Ok((high - 1 - applied).max(0))
     }
 
     /// Produces `record` and waits until this instance has applied it.

@@ -18,6 +18,8 @@
 //! - [`Metrics`] counts deliveries, failed attempts, retries and dead letters per webhook,
 //!   with a latency histogram; [`serve_metrics`] exposes them to Prometheus.
 //!
+//! - [`Readiness`] is what `GET /readyz` beside `/metrics` reports.
+//!
 //! Receivers verify signatures with [`Verifier`], re-exported from `aion-signature`.
 
 mod backoff;
@@ -25,6 +27,7 @@ mod decode;
 mod deliver;
 mod error;
 mod handoff;
+mod health;
 mod lag;
 mod metrics;
 mod network;
@@ -43,6 +46,7 @@ pub use deliver::{
     idempotency_key, is_retryable,
 };
 pub use error::{Result, WebhookError};
+pub use health::Readiness;
 pub use lag::{LAG_EVERY, PartitionLag, consumer_lag};
 pub use metrics::{Metrics, WebhookMetrics, serve_metrics};
 pub use network::refused_reason;

@@ -88,6 +88,7 @@ impl WebhookMetrics {
 pub struct Metrics {
     webhooks: Arc<BTreeMap<String, WebhookMetrics>>,
     lag: Arc<Mutex<BTreeMap<(String, i32), i64>>>,
+    readiness: crate::Readiness,
 }
 
 impl Metrics {
@@ -101,6 +102,7 @@ impl Metrics {
         Metrics {
             webhooks: Arc::new(webhooks),
             lag: Arc::default(),
+            readiness: crate::Readiness::default(),
         }
     }
 
@@ -113,6 +115,11 @@ impl Metrics {
         if let Ok(mut lag) = self.lag.lock() {
             *lag = figures;
         }
+    }
+
+    /// The dispatcher's readiness, served on `GET /readyz` beside the figures.
+    pub fn readiness(&self) -> &crate::Readiness {
+        &self.readiness
     }
 
     /// The figures of webhook `id`, if it is known.
@@ -198,12 +205,14 @@ impl Metrics {
     }
 }
 
-/// Serves `GET /metrics` on `listener` until `shutdown` completes.
+/// Serves `GET /metrics`, `GET /healthz` and `GET /readyz` on `listener` until `shutdown`
+/// completes.
 pub async fn serve_metrics(
     listener: tokio::net::TcpListener,
     metrics: Metrics,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let readiness = metrics.readiness().clone();
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
@@ -216,6 +225,7 @@ pub async fn serve_metrics(
             }
         }),
     );
+    let app = app.merge(crate::health::routes(readiness));
 
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

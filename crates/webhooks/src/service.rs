@@ -155,6 +155,7 @@ pub async fn run(config: DispatcherConfig, shutdown: impl Future<Output = ()>) -
         Some(ended) = loops.join_next() => Some(ended),
     };
     let _ = stop_tx.send(true);
+    config.metrics.readiness().set_stopping();
 
     let mut first_error = match failure {
         Some(Ok(Err(e))) => Some(e),
@@ -193,12 +194,17 @@ async fn consume_events(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let mut tracker = Tracker::default();
     let mut tick = tokio::time::interval(COMMIT_EVERY);
+    let readiness = shared.metrics.readiness();
 
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             Some(done) = done_rx.recv() => tracker.finish(&done),
-            _ = tick.tick() => commit(&consumer, &mut tracker, CommitMode::Async),
+            _ = tick.tick() => {
+                commit(&consumer, &mut tracker, CommitMode::Async);
+                let assigned = consumer.assignment().is_ok_and(|a| a.count() > 0);
+                readiness.set_assigned(assigned);
+            }
             received = consumer.recv() => {
                 let message = match received {
                     Ok(message) => message,
@@ -228,6 +234,7 @@ async fn consume_events(
         }
     }
 
+    readiness.set_stopping();
     drain(&consumer, &mut tracker, done_tx, done_rx).await;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! `aion-events gateway run`: serve the inbound gateway (commands to the control plane,
 //! HTTP publishing to catalog topics) with audit events published to Kafka. Kafka settings
 //! come from `AION_KAFKA_*`, the registry from `AION_REGISTRY_URL` or `--registry-config`.
+//! [`start`] is the same service for `serve` and `dev`, on a listener they bound.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,11 +11,14 @@ use std::time::Duration;
 
 use aion_catalog::Catalog;
 use aion_gateway::GatewayConfig;
+use aion_kafka::KafkaConfig;
 use aion_publisher::{Publisher, PublisherOptions};
+use aion_registry_client::RegistryClient;
 use anyhow::Context;
 use clap::Subcommand;
+use tokio::net::TcpListener;
 
-use super::service::{init_logging, shutdown_signal};
+use super::service::{bind, init_logging, shutdown_signal};
 use crate::Outcome;
 use crate::commands::connection::{ConnectionArgs, runtime};
 
@@ -61,21 +66,40 @@ fn serve(
     let kafka = connection.kafka()?;
     let registry = connection.registry()?;
 
-    // librdkafka's clients start their background work on the runtime they are built in.
-    let runtime = runtime()?;
-    let _entered = runtime.enter();
+    runtime()?.block_on(async {
+        let listener = bind(listen).await?;
+        start(
+            listener,
+            &catalog,
+            config,
+            &kafka,
+            registry,
+            shutdown_signal(),
+        )
+        .await?;
+        Ok(Outcome::Clean)
+    })
+}
+
+/// Serves the gateway policy `config` on `listener` until `shutdown` completes, then
+/// finishes the requests in flight and flushes the audit events still queued. Call it
+/// inside the runtime that will drive it: librdkafka's clients start their background
+/// work on the runtime they are built in.
+pub async fn start(
+    listener: TcpListener,
+    catalog: &Catalog,
+    config: GatewayConfig,
+    kafka: &KafkaConfig,
+    registry: RegistryClient,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let options = PublisherOptions {
         auto_register: false,
         queue_wait: QUEUE_WAIT,
     };
-    let publisher = Arc::new(Publisher::new(&catalog, &kafka, registry, options)?);
+    let publisher = Arc::new(Publisher::new(catalog, kafka, registry, options)?);
 
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-
-        aion_gateway::run(listener, config, publisher, shutdown_signal()).await?;
-        Ok(Outcome::Clean)
-    })
+    aion_gateway::run(listener, config, publisher, shutdown)
+        .await
+        .context("the gateway failed")
 }

@@ -1,13 +1,17 @@
 //! `aion-events registry`: run the schema registry from a configuration
 //! file until interrupted (Ctrl-C or SIGTERM), finishing requests in flight.
+//! [`start`] is the same service for `serve` and `dev`, on a listener they bound.
 
+use std::future::Future;
 use std::path::PathBuf;
 
+use aion_registry::RegistryConfig;
 use anyhow::Context;
 use clap::Subcommand;
 use tokio::net::TcpListener;
 
-use super::service::{init_logging, shutdown_signal};
+use super::connection::runtime;
+use super::service::{bind, init_logging, shutdown_signal};
 use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
@@ -29,19 +33,23 @@ pub fn run(command: RegistryCommand) -> anyhow::Result<Outcome> {
 
 fn serve(path: &std::path::Path) -> anyhow::Result<Outcome> {
     init_logging();
-    let config = aion_registry::RegistryConfig::from_file(path)?;
+    let config = RegistryConfig::from_file(path)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-
-    runtime.block_on(async {
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-
-        aion_registry::run(listener, config, shutdown_signal()).await?;
+    runtime()?.block_on(async {
+        let listener = bind(config.listen).await?;
+        start(listener, config, shutdown_signal()).await?;
         Ok(Outcome::Clean)
     })
+}
+
+/// Serves the registry on `listener` until `shutdown` completes, then finishes the
+/// requests in flight. `config.listen` is ignored: the listener is already bound.
+pub async fn start(
+    listener: TcpListener,
+    config: RegistryConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    aion_registry::run(listener, config, shutdown)
+        .await
+        .context("the schema registry failed")
 }

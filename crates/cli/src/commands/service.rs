@@ -1,4 +1,10 @@
-//! What every long-running verb shares: logging to stderr and the signals that stop it.
+//! What every long-running verb shares: logging to stderr, binding its listen address,
+//! and the signals that stop it.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
 
 /// Logs to stderr; `RUST_LOG` refines the default of `info`.
 pub fn init_logging() {
@@ -39,4 +45,11 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Binds a service's listen address, naming it when it is taken.
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} (is another process using it?)"))
 }

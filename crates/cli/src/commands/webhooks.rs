@@ -1,7 +1,9 @@
 //! `aion-events webhooks`: run the webhook dispatcher, check its policy, and the
 //! operator's re-drive and replay commands. Kafka settings come from `AION_KAFKA_*`, the
 //! registry from `AION_REGISTRY_URL`; the policy is checked against the catalog.
+//! [`start`] is the dispatcher for `serve` and `dev`, on a listener they bound.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -11,8 +13,10 @@ use aion_registry_client::RegistryClientConfig;
 use aion_webhooks::{DEFAULT_GROUP, DispatcherConfig, RetryTopics, WebhookPolicy};
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use tokio::net::TcpListener;
 
-use super::service::{init_logging, shutdown_signal};
+use super::connection::runtime;
+use super::service::{bind, init_logging, shutdown_signal};
 use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
@@ -84,19 +88,8 @@ pub fn run(catalog: &Path, command: WebhooksCommand) -> anyhow::Result<Outcome> 
             init_logging();
             let config = dispatcher_config(catalog, &dispatcher)?;
             runtime()?.block_on(async {
-                let listener = tokio::net::TcpListener::bind(metrics_listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {metrics_listen}"))?;
-                let metrics = config.metrics.clone();
-                // The metrics endpoint lives as long as the runtime: until the
-                // dispatcher has drained and returned.
-                tokio::spawn(aion_webhooks::serve_metrics(
-                    listener,
-                    metrics,
-                    std::future::pending(),
-                ));
-
-                aion_webhooks::run(config, shutdown_signal()).await?;
+                let listener = bind(metrics_listen).await?;
+                start(listener, config, shutdown_signal()).await?;
                 anyhow::Ok(Outcome::Clean)
             })
         }
@@ -154,12 +147,51 @@ fn dispatcher_config(catalog: &Path, args: &DispatcherArgs) -> anyhow::Result<Di
     let policy = WebhookPolicy::load_for_catalog(&args.config, &catalog)?;
     let registry = RegistryClientConfig::from_env()
         .context("cannot read the registry settings from AION_REGISTRY_URL")?;
-    let topics = catalog.topics().iter().map(|t| t.name.clone()).collect();
 
-    let mut config = DispatcherConfig::new(kafka()?, registry, policy, topics);
+    let mut config = for_catalog(&catalog, policy, kafka()?, registry);
     config.group_id = args.group.clone();
     config.retry_topics = RetryTopics::with_prefix(&args.topic_prefix);
     Ok(config)
+}
+
+/// A dispatcher over every topic of `catalog`, with the default group and retry topics.
+pub fn for_catalog(
+    catalog: &Catalog,
+    policy: WebhookPolicy,
+    kafka: KafkaConfig,
+    registry: RegistryClientConfig,
+) -> DispatcherConfig {
+    let topics = catalog.topics().iter().map(|t| t.name.clone()).collect();
+
+    DispatcherConfig::new(kafka, registry, policy, topics)
+}
+
+/// Runs the dispatcher until `shutdown` completes, serving `GET /metrics`, `/healthz`
+/// and `/readyz` on `listener` until it has drained its deliveries and committed.
+pub async fn start(
+    listener: TcpListener,
+    config: DispatcherConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (drained, metrics_stop) = tokio::sync::oneshot::channel::<()>();
+    let metrics = tokio::spawn(aion_webhooks::serve_metrics(
+        listener,
+        config.metrics.clone(),
+        async {
+            let _ = metrics_stop.await;
+        },
+    ));
+
+    let outcome = aion_webhooks::run(config, shutdown).await;
+
+    // Probes and scrapes keep their answers through the drain; only now do they stop.
+    let _ = drained.send(());
+    match metrics.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "the metrics endpoint failed"),
+        Err(e) => tracing::warn!(error = %e, "the metrics endpoint ended abnormally"),
+    }
+    outcome.context("the webhook dispatcher failed")
 }
 
 fn kafka() -> anyhow::Result<KafkaConfig> {
@@ -169,11 +201,4 @@ fn kafka() -> anyhow::Result<KafkaConfig> {
 fn parse_time(text: &str) -> anyhow::Result<SystemTime> {
     humantime::parse_rfc3339_weak(text)
         .with_context(|| format!("{text:?} is not an RFC 3339 time like 2026-12-01T09:00:00Z"))
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
 }

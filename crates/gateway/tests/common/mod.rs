@@ -169,6 +169,16 @@ impl Drop for Harness {
     }
 }
 
+impl Harness {
+    /// Asks the gateway to shut down, as SIGTERM would: no new connections, requests in
+    /// flight finish.
+    pub fn shut_down(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

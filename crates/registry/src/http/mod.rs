@@ -5,6 +5,7 @@
 
 mod auth;
 mod compatibility;
+mod health;
 mod schemas;
 mod settings;
 mod subjects;
@@ -42,6 +43,7 @@ type Shared = Arc<AppState>;
 /// The router serving Confluent's API over `registry`. With `users`
 /// non-empty, every request needs HTTP basic credentials of one of them.
 pub fn app(registry: Arc<Registry>, users: Vec<(String, Secret)>, body_limit: usize) -> Router {
+    let state_registry = registry.clone();
     let state = Arc::new(AppState {
         registry,
         body_limit,
@@ -57,7 +59,8 @@ pub fn app(registry: Arc<Registry>, users: Vec<(String, Secret)>, body_limit: us
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit));
 
-    auth::protect(api, users)
+    // Probes carry no credentials, and the answers disclose nothing.
+    health::routes(state_registry).merge(auth::protect(api, users))
 }
 
 /// A 200 response with the registry's content type.
