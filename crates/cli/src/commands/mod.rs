@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
 pub mod gateway;
+pub mod metrics;
 pub mod publish;
 pub mod registry;
 pub mod schemas;

@@ -159,6 +159,7 @@ fn dispatcher_config(catalog: &Path, args: &DispatcherArgs) -> anyhow::Result<Di
     let mut config = DispatcherConfig::new(kafka()?, registry, policy, topics);
     config.group_id = args.group.clone();
     config.retry_topics = RetryTopics::with_prefix(&args.topic_prefix);
+    config.catalog = Some(catalog);
     Ok(config)
 }
 
