@@ -10,9 +10,11 @@ say() { printf '==> %s\n' "$*"; }
 
 # Debian packages: compilers and headers for librdkafka (SSL for SCRAM, zlib, and curl's
 # headers, which librdkafka's configuration code includes), a JDK 17 for Kafka and for the
-# broker's readiness probe (compiled on first start), and Maven to resolve Kafka's jars.
+# broker's readiness probe (compiled on first start), Maven to resolve Kafka's jars, and
+# Prometheus (the server and promtool) for the metrics tests, which start their own server
+# on loopback; the package's own service plays no part.
 packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcurl4-openssl-dev
-  openjdk-17-jdk-headless maven python3 python3-venv)
+  openjdk-17-jdk-headless maven python3 python3-venv prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

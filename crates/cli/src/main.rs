@@ -59,6 +59,10 @@ enum Command {
     #[command(subcommand)]
     Registry(commands::registry::RegistryCommand),
 
+    /// Run the metrics aggregator: one Prometheus endpoint for every component.
+    #[command(subcommand)]
+    Metrics(commands::metrics::MetricsCommand),
+
     /// Run the webhook dispatcher, check its policy, re-drive dead letters, replay.
     #[command(subcommand)]
     Webhooks(commands::webhooks::WebhooksCommand),
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Registry(cmd) => commands::registry::run(cmd),
         Command::Gateway(cmd) => commands::gateway::run(&cli.catalog, cmd),
         Command::Webhooks(cmd) => commands::webhooks::run(&cli.catalog, cmd),
+        Command::Metrics(cmd) => commands::metrics::run(cmd),
         Command::Publish(args) => commands::publish::run(&cli.catalog, args),
         Command::Tail(args) => commands::tail::run(args),
         Command::Bootstrap(args) => commands::bootstrap::run(&cli.catalog, args),

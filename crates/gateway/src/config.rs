@@ -33,6 +33,8 @@ struct RawPolicy {
     jwt: Option<RawJwt>,
     rbac: BTreeMap<String, Vec<String>>,
     actions: BTreeMap<String, RawAction>,
+    #[serde(default)]
+    metrics: aion_metrics::MetricsConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +123,8 @@ pub struct GatewayConfig {
     pub rbac: BTreeMap<String, Vec<String>>,
     /// Allow-listed actions by name.
     pub actions: BTreeMap<String, Action>,
+    /// Reporting to `aion.metrics.runtime` (the optional `metrics` section).
+    pub metrics: aion_metrics::MetricsConfig,
 }
 
 /// A caller that signs requests: the sender system, identified by `X-Aion-Caller`.
@@ -244,6 +248,10 @@ impl GatewayConfig {
             }
         }
 
+        raw.metrics
+            .reporter_options("gateway")
+            .map_err(|e| check(e.to_string()))?;
+
         Ok(GatewayConfig {
             body_limit: raw.limits.body_limit_bytes,
             publish_body_limit: raw
@@ -256,6 +264,7 @@ impl GatewayConfig {
             jwt,
             rbac: raw.rbac,
             actions,
+            metrics: raw.metrics,
         })
     }
 }

@@ -43,6 +43,10 @@ pub enum GatewayError {
     #[error("checking the rbac grants: publish:{topic} names a topic that is not in the catalog")]
     CheckGrants { topic: String },
 
+    /// The `metrics` section of the policy cannot work.
+    #[error("configuring metrics reporting: {reason}")]
+    ConfigureMetrics { reason: String },
+
     /// The server stopped with an I/O error.
     #[error("serving: {0}")]
     Serve(std::io::Error),

@@ -125,7 +125,11 @@ pub fn app(state: Arc<GatewayState>) -> Router {
 async fn prometheus(
     axum::extract::State(state): axum::extract::State<Arc<GatewayState>>,
 ) -> impl axum::response::IntoResponse {
-    let text = state.metrics.render(state.audit.as_ref());
+    let mut families = state.metrics.snapshot(state.audit.as_ref());
+    if let Some(publisher) = &state.publisher {
+        families.extend(aion_metrics::publisher_collector(Arc::clone(publisher))());
+    }
+    let text = aion_metrics::text::render(&families);
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -155,9 +159,33 @@ pub async fn run(
         });
     }
 
+    let reporting =
+        config
+            .metrics
+            .reporter_options("gateway")
+            .map_err(|e| GatewayError::ConfigureMetrics {
+                reason: e.to_string(),
+            })?;
+
     let audit = Arc::new(PublishedAudit::new(publisher.clone()));
-    let state = GatewayState::new(config, audit)?.with_publisher(publisher.clone());
-    serve(listener, Arc::new(state), shutdown).await?;
+    let state = Arc::new(GatewayState::new(config, audit)?.with_publisher(publisher.clone()));
+
+    // The reporter publishes the same figures as `/metrics`, plus the publisher's own.
+    let reporter = reporting.map(|options| {
+        let registry = aion_metrics::Registry::new();
+        let figures = Arc::clone(&state);
+        registry.register_collector(Box::new(move || {
+            figures.metrics.snapshot(figures.audit.as_ref())
+        }));
+        registry.register_collector(aion_metrics::publisher_collector(publisher.clone()));
+        aion_metrics::Reporter::start(registry, publisher.clone(), options)
+    });
+
+    let served = serve(listener, Arc::clone(&state), shutdown).await;
+    if let Some(reporter) = reporter {
+        reporter.stop().await;
+    }
+    served?;
 
     // Deliver what is still queued (audit events of the last requests) before exiting.
     if let Err(e) = publisher.flush(Duration::from_secs(10)) {

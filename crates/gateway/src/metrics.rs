@@ -7,10 +7,11 @@
 //! grow the series count or read anything private from the page.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use aion_metrics::{FamilySnapshot, HistogramValue, Kind, SampleValue, SeriesSnapshot};
 
 use crate::audit::AuditHook;
 
@@ -115,107 +116,110 @@ impl Metrics {
     /// The Prometheus text exposition of every series, with the audit hook's delivery
     /// counts when it keeps them.
     pub fn render(&self, audit: &dyn AuditHook) -> String {
-        let mut out = String::with_capacity(4096);
+        aion_metrics::text::render(&self.snapshot(audit))
+    }
 
-        family(
-            &mut out,
+    /// Every series now, as families: what `/metrics` renders and what the reporter
+    /// publishes to `aion.metrics.runtime`.
+    pub fn snapshot(&self, audit: &dyn AuditHook) -> Vec<FamilySnapshot> {
+        let mut families = Vec::with_capacity(8);
+
+        families.push(counters(
             "aion_gateway_commands_accepted_total",
-            "counter",
             "Commands dispatched to the control plane and answered 202, by action.",
-        );
-        for (action, n) in &self.accepted {
-            let n = n.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "aion_gateway_commands_accepted_total{{action=\"{action}\"}} {n}"
-            );
-        }
+            self.accepted
+                .iter()
+                .map(|(action, n)| (vec![("action", action.clone())], n.load(Ordering::Relaxed)))
+                .collect(),
+        ));
 
-        family(
-            &mut out,
+        families.push(counters(
             "aion_gateway_commands_repeated_total",
-            "counter",
             "Idempotency-Key repeats answered from memory without dispatching.",
-        );
-        let n = self.repeats.load(Ordering::Relaxed);
-        let _ = writeln!(out, "aion_gateway_commands_repeated_total {n}");
+            vec![(Vec::new(), self.repeats.load(Ordering::Relaxed))],
+        ));
 
-        family(
-            &mut out,
+        families.push(counters(
             "aion_gateway_requests_refused_total",
-            "counter",
             "Refused requests by route and error_code.",
-        );
-        for ((route, code), n) in snapshot(&self.refused) {
-            let route = route.label();
-            let _ = writeln!(
-                out,
-                "aion_gateway_requests_refused_total{{route=\"{route}\",error_code=\"{code}\"}} {n}"
-            );
-        }
+            snapshot(&self.refused)
+                .into_iter()
+                .map(|((route, code), n)| {
+                    let labels = vec![
+                        ("route", route.label().to_owned()),
+                        ("error_code", code.to_owned()),
+                    ];
+                    (labels, n)
+                })
+                .collect(),
+        ));
 
-        family(
-            &mut out,
+        families.push(counters(
             "aion_gateway_dispatch_total",
-            "counter",
             "Control-plane dispatches by outcome.",
-        );
-        for (outcome, n) in snapshot(&self.dispatch) {
-            let _ = writeln!(
-                out,
-                "aion_gateway_dispatch_total{{outcome=\"{outcome}\"}} {n}"
-            );
-        }
+            snapshot(&self.dispatch)
+                .into_iter()
+                .map(|(outcome, n)| (vec![("outcome", outcome.to_owned())], n))
+                .collect(),
+        ));
 
         if let Some((published, failed)) = audit.delivery_counts() {
-            family(
-                &mut out,
+            families.push(counters(
                 "aion_gateway_audit_events_total",
-                "counter",
                 "Audit events of accepted commands by delivery outcome.",
-            );
-            let _ = writeln!(
-                out,
-                "aion_gateway_audit_events_total{{outcome=\"published\"}} {published}"
-            );
-            let _ = writeln!(
-                out,
-                "aion_gateway_audit_events_total{{outcome=\"failed\"}} {failed}"
-            );
+                vec![
+                    (vec![("outcome", "published".to_owned())], published),
+                    (vec![("outcome", "failed".to_owned())], failed),
+                ],
+            ));
         }
 
-        family(
-            &mut out,
+        families.push(counters(
             "aion_gateway_publish_requests_total",
-            "counter",
             "Answers of the publish endpoint by HTTP status.",
-        );
-        for (status, n) in snapshot(&self.publish_status) {
-            let _ = writeln!(
-                out,
-                "aion_gateway_publish_requests_total{{status=\"{status}\"}} {n}"
-            );
-        }
+            snapshot(&self.publish_status)
+                .into_iter()
+                .map(|(status, n)| (vec![("status", status.to_string())], n))
+                .collect(),
+        ));
 
-        family(
-            &mut out,
+        families.push(counters(
             "aion_gateway_published_events_total",
-            "counter",
             "Events acknowledged by Kafka through the publish endpoint.",
-        );
-        let n = self.published_events.load(Ordering::Relaxed);
-        let _ = writeln!(out, "aion_gateway_published_events_total {n}");
+            vec![(Vec::new(), self.published_events.load(Ordering::Relaxed))],
+        ));
 
-        family(
-            &mut out,
-            "aion_gateway_request_duration_seconds",
-            "histogram",
-            "Time from a request's arrival to its answer, by route.",
-        );
-        self.inbound_latency.render(&mut out, Route::Inbound);
-        self.publish_latency.render(&mut out, Route::Publish);
+        let latency = |route: Route, histogram: &Histogram| SeriesSnapshot {
+            labels: vec![("route".to_owned(), route.label().to_owned())],
+            value: SampleValue::Histogram(histogram.value()),
+        };
+        families.push(FamilySnapshot {
+            name: "aion_gateway_request_duration_seconds".to_owned(),
+            help: "Time from a request's arrival to its answer, by route.".to_owned(),
+            kind: Kind::Histogram,
+            series: vec![
+                latency(Route::Inbound, &self.inbound_latency),
+                latency(Route::Publish, &self.publish_latency),
+            ],
+        });
 
-        out
+        families
+    }
+}
+
+/// A counter family from label pairs (in exposition order) and counts.
+fn counters(name: &str, help: &str, series: Vec<(Vec<(&str, String)>, u64)>) -> FamilySnapshot {
+    FamilySnapshot {
+        name: name.to_owned(),
+        help: help.to_owned(),
+        kind: Kind::Counter,
+        series: series
+            .into_iter()
+            .map(|(labels, n)| SeriesSnapshot {
+                labels: labels.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                value: SampleValue::Counter(n as f64),
+            })
+            .collect(),
     }
 }
 
@@ -242,34 +246,24 @@ impl Histogram {
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn render(&self, out: &mut String, route: Route) {
-        let name = "aion_gateway_request_duration_seconds";
-        let route = route.label();
-
+    /// Cumulative buckets, sum and count now.
+    fn value(&self) -> HistogramValue {
         let mut cumulative = 0;
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            cumulative += self.buckets[i].load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
-            );
+        let buckets = BUCKETS
+            .iter()
+            .enumerate()
+            .map(|(i, bound)| {
+                cumulative += self.buckets[i].load(Ordering::Relaxed);
+                (*bound, cumulative)
+            })
+            .collect();
+
+        HistogramValue {
+            buckets,
+            sum: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            count: self.count.load(Ordering::Relaxed),
         }
-        cumulative += self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {cumulative}"
-        );
-
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {sum}");
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {count}");
     }
-}
-
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -295,8 +289,15 @@ mod tests {
         h.observe(Duration::from_millis(3));
         h.observe(Duration::from_secs(20));
 
-        let mut out = String::new();
-        h.render(&mut out, Route::Inbound);
+        let out = aion_metrics::text::render(&[FamilySnapshot {
+            name: "x_seconds".to_owned(),
+            help: "X.".to_owned(),
+            kind: Kind::Histogram,
+            series: vec![SeriesSnapshot {
+                labels: vec![("route".to_owned(), "inbound".to_owned())],
+                value: SampleValue::Histogram(h.value()),
+            }],
+        }]);
 
         assert!(out.contains("le=\"0.0005\"} 1\n"), "{out}");
         assert!(out.contains("le=\"0.005\"} 2\n"), "{out}");

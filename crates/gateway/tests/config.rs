@@ -139,3 +139,42 @@ fn malformed_grants_are_refused_at_load() {
     let config = load_with_grants("publish:aion.tasks.lifecycle").unwrap();
     assert!(config.may_publish(&["data_steward".to_owned()], "aion.tasks.lifecycle"));
 }
+
+/// A copy of the shipped policy and its command schemas in `dir`, with `extra` appended.
+fn policy_with(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    let policies = repo_root().join("policies");
+    std::fs::create_dir_all(dir.join("commands")).unwrap();
+    for entry in std::fs::read_dir(policies.join("commands")).unwrap() {
+        let file = entry.unwrap().path();
+        std::fs::copy(&file, dir.join("commands").join(file.file_name().unwrap())).unwrap();
+    }
+
+    let shipped = std::fs::read_to_string(policies.join("gateway.yaml")).unwrap();
+    let path = dir.join("gateway.yaml");
+    std::fs::write(&path, format!("{shipped}\n{extra}")).unwrap();
+    path
+}
+
+#[test]
+fn the_metrics_section_is_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let shipped = GatewayConfig::load_with_env(&repo_root().join("policies/gateway.yaml"), env);
+    assert!(
+        shipped.unwrap().metrics.enabled,
+        "reporting is on by default"
+    );
+
+    let path = policy_with(
+        dir.path(),
+        "metrics:\n  interval: 5s\n  instance_id: gw-7\n",
+    );
+    let config = GatewayConfig::load_with_env(&path, env).unwrap();
+    assert_eq!(config.metrics.interval, std::time::Duration::from_secs(5));
+    assert_eq!(config.metrics.instance_id.as_deref(), Some("gw-7"));
+
+    let path = policy_with(dir.path(), "metrics:\n  interval: 100ms\n");
+    let error = GatewayConfig::load_with_env(&path, env).unwrap_err();
+    assert!(matches!(error, GatewayError::CheckPolicy { .. }), "{error}");
+    assert!(error.to_string().contains("metrics.interval"), "{error}");
+}

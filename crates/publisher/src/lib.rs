@@ -24,4 +24,4 @@ mod publisher;
 pub use decoder::SchemaDecoder;
 pub use envelope::{fill_envelope, now_rfc3339_micros};
 pub use error::{PublishError, Rejection, Result};
-pub use publisher::{Delivered, DeliveryResults, Publisher, PublisherOptions};
+pub use publisher::{Delivered, DeliveryResults, PublishStats, Publisher, PublisherOptions};

@@ -2,6 +2,8 @@
 //! and its registered schema id, resolved once. Turning a batch of events into framed
 //! records lives here; sending them does not.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use aion_avro::{Codec, framing};
 use aion_catalog::{EventValidator, Topic, Violation};
 use aion_registry_client::{RegistryClient, SchemaType};
@@ -28,6 +30,24 @@ pub(crate) struct TopicPipeline {
     codec: Codec,
     avsc: String,
     schema_id: OnceCell<u32>,
+    pub stats: TopicCounters,
+}
+
+/// Running totals of one topic's publishing, read by [`crate::Publisher::stats`].
+#[derive(Debug, Default)]
+pub(crate) struct TopicCounters {
+    pub published: AtomicU64,
+    pub invalid: AtomicU64,
+    pub failed: AtomicU64,
+    pub queue_full: AtomicU64,
+    pub schema_id_hits: AtomicU64,
+    pub schema_id_misses: AtomicU64,
+}
+
+impl TopicCounters {
+    pub fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
 }
 
 impl TopicPipeline {
@@ -55,6 +75,7 @@ impl TopicPipeline {
             codec,
             avsc,
             schema_id: OnceCell::new(),
+            stats: TopicCounters::default(),
         })
     }
 
@@ -66,6 +87,12 @@ impl TopicPipeline {
     /// The registry's id of the topic's mirror under `<topic>-value`, asked for once.
     /// A failed lookup is not remembered, so the next call tries again.
     pub async fn schema_id(&self, registry: &RegistryClient, auto_register: bool) -> Result<u32> {
+        if let Some(id) = self.schema_id.get() {
+            TopicCounters::add(&self.stats.schema_id_hits, 1);
+            return Ok(*id);
+        }
+        TopicCounters::add(&self.stats.schema_id_misses, 1);
+
         let id = self
             .schema_id
             .get_or_try_init(|| self.resolve_schema_id(registry, auto_register))

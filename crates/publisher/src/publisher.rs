@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::envelope::now_rfc3339_micros;
 use crate::error::{PublishError, Result};
-use crate::pipeline::{Prepared, TopicPipeline};
+use crate::pipeline::{Prepared, TopicCounters, TopicPipeline};
 
 /// How long to sleep between attempts to enqueue into a full queue when none of the
 /// batch's own records is in flight to wait for.
@@ -57,6 +57,24 @@ pub struct Delivered {
     pub key: String,
     /// The event's `event_id`, filled in when the caller left it out.
     pub event_id: Option<String>,
+}
+
+/// Running totals of one topic's publishing since the publisher was created.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublishStats {
+    pub topic: String,
+    /// Events acknowledged by Kafka.
+    pub published: u64,
+    /// Events refused by validation (nothing of their batch was sent).
+    pub invalid: u64,
+    /// Events Kafka did not acknowledge.
+    pub failed: u64,
+    /// Events refused because the local producer queue stayed full.
+    pub queue_full: u64,
+    /// Publishes that found the topic's schema id cached.
+    pub schema_id_hits: u64,
+    /// Publishes that had to ask the registry for it.
+    pub schema_id_misses: u64,
 }
 
 /// Publishes schema-checked catalog events. Share one per process (behind an `Arc`):
@@ -137,9 +155,52 @@ impl Publisher {
             .schema_id(&self.registry, self.options.auto_register)
             .await?;
 
-        let prepared = pipeline.prepare(events, schema_id, &now_rfc3339_micros())?;
+        let prepared = match pipeline.prepare(events, schema_id, &now_rfc3339_micros()) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                if let PublishError::ValidateEvents { rejections, .. } = &e {
+                    TopicCounters::add(&pipeline.stats.invalid, rejections.len());
+                }
+                return Err(e);
+            }
+        };
 
-        Ok(self.send_all(pipeline.name(), prepared).await)
+        let outcomes = self.send_all(pipeline.name(), prepared).await;
+
+        let stats = &pipeline.stats;
+        for outcome in &outcomes {
+            let counter = match outcome {
+                Ok(_) => &stats.published,
+                Err(PublishError::QueueFull { .. }) => &stats.queue_full,
+                Err(_) => &stats.failed,
+            };
+            TopicCounters::add(counter, 1);
+        }
+        Ok(outcomes)
+    }
+
+    /// Publishing totals per topic, sorted by topic, for metrics.
+    pub fn stats(&self) -> Vec<PublishStats> {
+        use std::sync::atomic::Ordering::Relaxed;
+
+        let mut stats: Vec<PublishStats> = self
+            .topics
+            .values()
+            .map(|pipeline| {
+                let s = &pipeline.stats;
+                PublishStats {
+                    topic: pipeline.name().to_owned(),
+                    published: s.published.load(Relaxed),
+                    invalid: s.invalid.load(Relaxed),
+                    failed: s.failed.load(Relaxed),
+                    queue_full: s.queue_full.load(Relaxed),
+                    schema_id_hits: s.schema_id_hits.load(Relaxed),
+                    schema_id_misses: s.schema_id_misses.load(Relaxed),
+                }
+            })
+            .collect();
+        stats.sort_by(|a, b| a.topic.cmp(&b.topic));
+        stats
     }
 
     /// Checks a batch as [`Publisher::publish_batch`] would, without sending anything.

@@ -306,3 +306,34 @@ async fn a_full_queue_is_its_own_error_and_waiting_for_room_delivers_everything(
     assert!(outcomes.iter().all(Result::is_ok));
     assert_eq!(setup.consume_all().await.len(), sent + 40);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_count_outcomes_and_schema_id_lookups_per_topic() {
+    let setup = Setup::new(1, true).await;
+    let publisher = setup.publisher(PublisherOptions::default());
+    let events = valid_events();
+
+    publisher
+        .publish_batch(&setup.topic, events.clone())
+        .await
+        .unwrap();
+    let mut invalid = events[0].clone();
+    invalid["latency_ms"] = json!(-1);
+    let refused = publisher
+        .publish_batch(&setup.topic, vec![events[0].clone(), invalid])
+        .await;
+    assert!(matches!(refused, Err(PublishError::ValidateEvents { .. })));
+
+    let stats = publisher.stats();
+    let ours = stats.iter().find(|s| s.topic == setup.topic).unwrap();
+    assert_eq!(ours.published, events.len() as u64);
+    assert_eq!(
+        ours.invalid, 1,
+        "only the invalid event of the refused batch"
+    );
+    assert_eq!((ours.failed, ours.queue_full), (0, 0));
+    assert_eq!((ours.schema_id_misses, ours.schema_id_hits), (1, 1));
+
+    let untouched = stats.iter().find(|s| s.topic != setup.topic).unwrap();
+    assert_eq!(untouched.schema_id_misses + untouched.published, 0);
+}

@@ -9,8 +9,9 @@
 //! or version, and the loser retries. docs/registry.md describes the
 //! scheme, the API coverage and what is not supported.
 //!
-//! - [`run`] serves the API on a listener until a shutdown signal;
-//!   [`app`] is the router alone, for tests without a socket.
+//! - [`run`] serves the API on a listener until a shutdown signal, with
+//!   request metrics on `GET /metrics`; [`app`] is the router alone, for
+//!   tests without a socket.
 //! - [`Registry`] holds the operations, [`RegistryConfig`] the settings.
 //! - [`compat`] holds the compatibility rules (Avro's schema resolution,
 //!   JSON Schema content models), usable on their own.
@@ -51,7 +52,7 @@ pub async fn run(
     let users = config.users()?;
 
     let registry = Arc::new(Registry::open(&kafka, &config.store).await?);
-    let router = app(registry, users, config.body_limit);
+    let router = instrumented(app(registry, users, config.body_limit));
 
     let address = listener
         .local_addr()
@@ -68,4 +69,21 @@ pub async fn run(
 
     tracing::info!(address, "schema registry stopped");
     Ok(())
+}
+
+/// `router` with its requests counted and timed, and `GET /metrics` serving the figures.
+/// The metrics route sits outside basic authentication: it shows request volumes, never
+/// subjects' contents, and belongs behind the network boundary like the other services'.
+fn instrumented(router: axum::Router) -> axum::Router {
+    let metrics = aion_metrics::Registry::new();
+
+    match aion_metrics::HttpMetrics::new(&metrics, "registry") {
+        Ok(http) => http
+            .layer(router)
+            .merge(aion_metrics::metrics_router(metrics)),
+        Err(e) => {
+            tracing::warn!(error = %e, "request metrics unavailable");
+            router.merge(aion_metrics::metrics_router(metrics))
+        }
+    }
 }

@@ -6,10 +6,11 @@
 //! measured apart from the delivery path (`lag.rs`) and kept here for rendering.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use aion_metrics::{FamilySnapshot, HistogramValue, Kind, SampleValue, SeriesSnapshot};
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -81,6 +82,19 @@ impl WebhookMetrics {
     pub fn dead_lettered_total(&self) -> u64 {
         self.dead_lettered.load(Ordering::Relaxed)
     }
+
+    /// The attempt-latency histogram now; its buckets are kept cumulative already.
+    pub fn latency(&self) -> HistogramValue {
+        HistogramValue {
+            buckets: BUCKETS
+                .iter()
+                .zip(&self.latency_buckets)
+                .map(|(bound, n)| (*bound, n.load(Ordering::Relaxed)))
+                .collect(),
+            sum: self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            count: self.latency_count.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// The figures of every webhook of a dispatcher. Cheap to clone; clones share counters.
@@ -129,8 +143,12 @@ impl Metrics {
 
     /// Every figure in Prometheus' text exposition format.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        aion_metrics::text::render(&self.snapshot())
+    }
 
+    /// Every figure now, as families: what `/metrics` renders and what the reporter
+    /// publishes to `aion.metrics.runtime`.
+    pub fn snapshot(&self) -> Vec<FamilySnapshot> {
         let counters: [Counter; 4] = [
             ("delivered", "Deliveries answered with a 2xx.", |m| {
                 m.delivered_total()
@@ -149,60 +167,99 @@ impl Metrics {
                 |m| m.dead_lettered_total(),
             ),
         ];
-        for (name, help, read) in counters {
-            let _ = writeln!(out, "# HELP aion_webhook_{name}_total {help}");
-            let _ = writeln!(out, "# TYPE aion_webhook_{name}_total counter");
-            for (id, figures) in self.webhooks.iter() {
-                let _ = writeln!(
-                    out,
-                    "aion_webhook_{name}_total{{webhook=\"{id}\"}} {}",
-                    read(figures)
-                );
-            }
-        }
+        let webhook = |id: &str| vec![("webhook".to_owned(), id.to_owned())];
 
-        let _ = writeln!(
-            out,
-            "# HELP aion_webhook_attempt_seconds Duration of one attempt."
-        );
-        let _ = writeln!(out, "# TYPE aion_webhook_attempt_seconds histogram");
-        for (id, figures) in self.webhooks.iter() {
-            for (bucket, bound) in figures.latency_buckets.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "aion_webhook_attempt_seconds_bucket{{webhook=\"{id}\",le=\"{bound}\"}} {}",
-                    bucket.load(Ordering::Relaxed)
-                );
-            }
-            let count = figures.latency_count.load(Ordering::Relaxed);
-            let sum = figures.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(
-                out,
-                "aion_webhook_attempt_seconds_bucket{{webhook=\"{id}\",le=\"+Inf\"}} {count}"
-            );
-            let _ = writeln!(
-                out,
-                "aion_webhook_attempt_seconds_sum{{webhook=\"{id}\"}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "aion_webhook_attempt_seconds_count{{webhook=\"{id}\"}} {count}"
-            );
-        }
+        let mut families: Vec<FamilySnapshot> = counters
+            .into_iter()
+            .map(|(name, help, read)| FamilySnapshot {
+                name: format!("aion_webhook_{name}_total"),
+                help: help.to_owned(),
+                kind: Kind::Counter,
+                series: self
+                    .webhooks
+                    .iter()
+                    .map(|(id, figures)| SeriesSnapshot {
+                        labels: webhook(id),
+                        value: SampleValue::Counter(read(figures) as f64),
+                    })
+                    .collect(),
+            })
+            .collect();
 
-        let _ = writeln!(
-            out,
-            "# HELP aion_webhook_consumer_lag Records the dispatcher's group has not committed."
-        );
-        let _ = writeln!(out, "# TYPE aion_webhook_consumer_lag gauge");
-        if let Ok(lag) = self.lag.lock() {
-            for ((topic, partition), records) in lag.iter() {
-                let labels = format!("topic=\"{topic}\",partition=\"{partition}\"");
-                let _ = writeln!(out, "aion_webhook_consumer_lag{{{labels}}} {records}");
-            }
-        }
-        out
+        families.push(FamilySnapshot {
+            name: "aion_webhook_attempt_seconds".to_owned(),
+            help: "Duration of one attempt.".to_owned(),
+            kind: Kind::Histogram,
+            series: self
+                .webhooks
+                .iter()
+                .map(|(id, figures)| SeriesSnapshot {
+                    labels: webhook(id),
+                    value: SampleValue::Histogram(figures.latency()),
+                })
+                .collect(),
+        });
+
+        let lag = self.lag.lock().map(|lag| lag.clone()).unwrap_or_default();
+        families.push(FamilySnapshot {
+            name: "aion_webhook_consumer_lag".to_owned(),
+            help: "Records the dispatcher's group has not committed.".to_owned(),
+            kind: Kind::Gauge,
+            series: lag
+                .into_iter()
+                .map(|((topic, partition), records)| SeriesSnapshot {
+                    labels: vec![
+                        ("topic".to_owned(), topic),
+                        ("partition".to_owned(), partition.to_string()),
+                    ],
+                    value: SampleValue::Gauge(records as f64),
+                })
+                .collect(),
+        });
+
+        families
     }
+}
+
+/// Starts reporting `metrics` to `aion.metrics.runtime` as `webhook-dispatcher`, when the
+/// policy's `metrics` section enables it and the catalog is known (the publisher needs the
+/// topic's schema and mirror). A reporter that cannot be set up is logged, not fatal: the
+/// deliveries matter more than their figures.
+pub(crate) fn start_reporter(config: &crate::DispatcherConfig) -> Option<aion_metrics::Reporter> {
+    let options = match config.policy.metrics.reporter_options("webhook-dispatcher") {
+        Ok(Some(options)) => options,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics reporting off");
+            return None;
+        }
+    };
+    let catalog = config.catalog.as_ref()?;
+
+    let publisher = aion_registry_client::RegistryClient::new(config.registry.clone())
+        .map_err(|e| e.to_string())
+        .and_then(|registry| {
+            aion_publisher::Publisher::new(
+                catalog,
+                &config.kafka,
+                registry,
+                aion_publisher::PublisherOptions::default(),
+            )
+            .map_err(|e| e.to_string())
+        });
+    let publisher = match publisher {
+        Ok(publisher) => Arc::new(publisher),
+        Err(reason) => {
+            tracing::warn!(error = %reason, "metrics reporting off");
+            return None;
+        }
+    };
+
+    let registry = aion_metrics::Registry::new();
+    let metrics = config.metrics.clone();
+    registry.register_collector(Box::new(move || metrics.snapshot()));
+    registry.register_collector(aion_metrics::publisher_collector(Arc::clone(&publisher)));
+    Some(aion_metrics::Reporter::start(registry, publisher, options))
 }
 
 /// Serves `GET /metrics`, `GET /healthz` and `GET /readyz` on `listener` until `shutdown`
@@ -219,7 +276,7 @@ pub async fn serve_metrics(
             let metrics = metrics.clone();
             async move {
                 (
-                    [("content-type", "text/plain; version=0.0.4")],
+                    [("content-type", aion_metrics::text::CONTENT_TYPE)],
                     metrics.render(),
                 )
             }

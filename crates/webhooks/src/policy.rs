@@ -44,6 +44,8 @@ const RESERVED_HEADERS: &[&str] = &[
 #[serde(deny_unknown_fields)]
 struct RawFile {
     webhooks: Vec<serde_json::Value>,
+    #[serde(default)]
+    metrics: aion_metrics::MetricsConfig,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +90,9 @@ pub struct WebhookPolicy {
     pub path: PathBuf,
     /// The webhooks, in file order, disabled ones included.
     pub webhooks: Vec<Webhook>,
+    /// Reporting the dispatcher's figures to `aion.metrics.runtime` (the optional
+    /// `metrics` section).
+    pub metrics: aion_metrics::MetricsConfig,
 }
 
 /// One outbound webhook.
@@ -198,10 +203,15 @@ impl WebhookPolicy {
             webhooks.extend(webhook);
         }
 
+        if let Err(e) = file.metrics.reporter_options("webhook-dispatcher") {
+            problems.push(e.to_string());
+        }
+
         if problems.is_empty() {
             Ok(WebhookPolicy {
                 path: path.to_owned(),
                 webhooks,
+                metrics: file.metrics,
             })
         } else {
             Err(WebhookError::CheckPolicy {

@@ -66,6 +66,9 @@ pub struct DispatcherConfig {
     pub max_pending: usize,
     /// The per-webhook figures the dispatcher updates; clones share them.
     pub metrics: Metrics,
+    /// The catalog: with it, the figures are also reported to `aion.metrics.runtime`
+    /// as the policy's `metrics` section says; without it, they are only served.
+    pub catalog: Option<aion_catalog::Catalog>,
 }
 
 impl DispatcherConfig {
@@ -85,6 +88,7 @@ impl DispatcherConfig {
             max_pending: 10_000,
             metrics: Metrics::new(policy.enabled().map(|w| w.id.as_str())),
             policy,
+            catalog: None,
         }
     }
 }
@@ -150,6 +154,8 @@ pub async fn run(config: DispatcherConfig, shutdown: impl Future<Output = ()>) -
         "webhook dispatcher started"
     );
 
+    let reporter = crate::metrics::start_reporter(&config);
+
     let failure = tokio::select! {
         () = shutdown => None,
         Some(ended) = loops.join_next() => Some(ended),
@@ -167,6 +173,9 @@ pub async fn run(config: DispatcherConfig, shutdown: impl Future<Output = ()>) -
         }
     }
 
+    if let Some(reporter) = reporter {
+        reporter.stop().await;
+    }
     tracing::info!("webhook dispatcher stopped");
     first_error.map_or(Ok(()), Err)
 }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod connection;
 pub mod dev;
 pub mod gateway;
+pub mod metrics;
 pub mod publish;
 pub mod registry;
 pub mod schemas;

@@ -154,7 +154,8 @@ fn dispatcher_config(catalog: &Path, args: &DispatcherArgs) -> anyhow::Result<Di
     Ok(config)
 }
 
-/// A dispatcher over every topic of `catalog`, with the default group and retry topics.
+/// A dispatcher over every topic of `catalog`, with the default group and retry topics,
+/// reporting its figures to the catalog's metrics topic when the policy asks for it.
 pub fn for_catalog(
     catalog: &Catalog,
     policy: WebhookPolicy,
@@ -163,7 +164,9 @@ pub fn for_catalog(
 ) -> DispatcherConfig {
     let topics = catalog.topics().iter().map(|t| t.name.clone()).collect();
 
-    DispatcherConfig::new(kafka, registry, policy, topics)
+    let mut config = DispatcherConfig::new(kafka, registry, policy, topics);
+    config.catalog = Some(catalog.clone());
+    config
 }
 
 /// Runs the dispatcher until `shutdown` completes, serving `GET /metrics`, `/healthz`

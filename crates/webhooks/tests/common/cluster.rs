@@ -223,6 +223,7 @@ impl World {
             WebhookPolicy {
                 path: PathBuf::from("test-webhooks.yaml"),
                 webhooks,
+                metrics: Default::default(),
             },
             vec![var("AION_TEST_EVENTS_TOPIC")],
         );
@@ -236,6 +237,7 @@ impl World {
         let policy = WebhookPolicy {
             path: PathBuf::from("test-webhooks.yaml"),
             webhooks,
+            metrics: Default::default(),
         };
         let mut config = DispatcherConfig::new(
             self.kafka.clone(),
