@@ -10,15 +10,12 @@ if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
   . "$HOME/.cargo/env"
 fi
 
-missing=()
-command -v cargo >/dev/null 2>&1 || missing+=(cargo)
-command -v java >/dev/null 2>&1 || missing+=("java (17)")
-command -v mvn >/dev/null 2>&1 || [ -d "${AION_CACHE_DIR:-$HOME/.cache/aion-events}" ] ||
-  missing+=(mvn)
-if [ ${#missing[@]} -gt 0 ]; then
-  printf 'dev.sh: missing %s; run scripts/setup.sh first\n' "${missing[*]}" >&2
+command -v cargo >/dev/null 2>&1 || {
+  echo "dev.sh: cargo not found: install Rust (rustup) first" >&2
   exit 1
-fi
+}
+# The toolchain librdkafka builds with, Java for the broker, Maven to fetch it.
+scripts/system-packages.sh
 
 printf '==> building aion-events\n'
 # `cargo run` replaces itself with the program, so Ctrl-C and SIGTERM reach `dev` directly.
