@@ -28,7 +28,13 @@ fn records(round: u64) -> Vec<Value> {
             let mut event = json!({
                 "event_id": uuid::Uuid::new_v4().to_string(),
                 "event_type": "metrics.sample.reported",
-                "occurred_at": "2026-12-03T10:00:00Z",
+                // A later report each round, so no sample is dropped as a replay.
+                "occurred_at": format!(
+                    "2026-12-03T{:02}:{:02}:{:02}Z",
+                    10 + round / 3600,
+                    (round / 60) % 60,
+                    round % 60
+                ),
                 "producer": "gateway",
                 "component": "gateway",
                 "instance_id": format!("gateway-{instance}"),
@@ -105,18 +111,16 @@ fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_10k_series");
     group.sample_size(20);
 
-    // The aggregator holding 10,000 merged series (counters and histograms, one route
-    // each), and a process registry of 10,000 counter series as the baseline.
+    // The aggregator holding 10,000 merged series (counters, gauges and histograms, one
+    // route each), and a process registry of 10,000 counter series as the baseline.
     let mut aggregator = Aggregator::new(MergeOptions::default());
+    let mut now = 0;
     for (i, mut event) in records(1).into_iter().enumerate() {
         event["labels"]["route"] = json!(format!("/distinct/{i}"));
-        if event["kind"] == "gauge" {
-            event["kind"] = json!("counter");
-            event["name"] = json!("aion_bench_other_total");
-        }
-        aggregator.ingest(parse_sample(&event).unwrap()).unwrap();
+        let sample = parse_sample(&event).unwrap();
+        now = sample.at_micros + 1_000_000;
+        aggregator.ingest(sample).unwrap();
     }
-    let now = 1_796_292_000_000_000;
     let series: usize = aggregator
         .snapshot(now)
         .iter()

@@ -19,6 +19,7 @@ pub const METRICS_TOPIC: &str = "aion.metrics.runtime";
 /// Longest help text and label value the catalog schema accepts.
 const MAX_HELP: usize = 512;
 const MAX_LABEL_VALUE: usize = 256;
+const MAX_INSTANCE_ID: usize = 128;
 
 /// Who reports: the component and the process instance.
 #[derive(Clone, Debug)]
@@ -190,7 +191,13 @@ pub fn parse_sample(event: &Value) -> Result<Sample, Reject> {
     if !is_metric_name(name) {
         return Err(Reject::InvalidName);
     }
-    if component.is_empty() || instance_id.is_empty() {
+    // The bounds of the catalog's schema, checked again: a writer with a looser schema
+    // must not grow the aggregator's memory by a record's whole size.
+    if component.is_empty()
+        || component.len() > 63
+        || instance_id.is_empty()
+        || instance_id.chars().count() > MAX_INSTANCE_ID
+    {
         return Err(Reject::Malformed);
     }
 
@@ -206,7 +213,9 @@ pub fn parse_sample(event: &Value) -> Result<Sample, Reject> {
             .get("help")
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_owned(),
+            .chars()
+            .take(MAX_HELP)
+            .collect(),
         labels,
         value,
         at_micros,
@@ -234,6 +243,9 @@ fn labels(field: Option<&Value>) -> Result<Vec<(String, String)>, Reject> {
             return Err(Reject::InvalidName);
         }
         let value = value.as_str().ok_or(Reject::Malformed)?;
+        if value.chars().count() > MAX_LABEL_VALUE {
+            return Err(Reject::Malformed);
+        }
         labels.push((key.clone(), value.to_owned()));
     }
     labels.sort();

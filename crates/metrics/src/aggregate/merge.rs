@@ -8,7 +8,9 @@
 //!   their instance has been silent for the expiry window;
 //! - histograms are summed bucket by bucket with the counters' restart rule; a series
 //!   whose bounds change is refused;
-//! - a record seen before (same `event_id`) counts once.
+//! - a record seen before (same `event_id`) counts once, and so does a replayed record
+//!   the id memory has forgotten: a sample not newer than its instance's last one of the
+//!   same series is dropped.
 //!
 //! An instance silent for the longer forget window is dropped: its counter and histogram
 //! totals move into the series' retired part, so memory follows the live instances while
@@ -56,6 +58,8 @@ pub struct Aggregator {
     instances: HashMap<(String, String), i64>,
     series_count: usize,
     own: OwnMetrics,
+    /// The aggregator's own metric names, which no reported sample may take.
+    own_names: HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -72,7 +76,7 @@ enum SeriesState {
         live: HashMap<String, Track<f64>>,
     },
     Gauge {
-        live: HashMap<String, f64>,
+        live: HashMap<String, Track<f64>>,
     },
     Histogram {
         bounds: Vec<f64>,
@@ -81,11 +85,21 @@ enum SeriesState {
     },
 }
 
-/// An instance's last reported total and what it had reached before its restarts.
+/// An instance's last reported value, when it was taken, and (for counters and
+/// histograms) what the instance had reached before its restarts.
 #[derive(Debug, Clone, Default)]
 struct Track<T> {
     last: T,
     offset: T,
+    at_micros: i64,
+}
+
+impl<T> Track<T> {
+    /// Whether a sample taken at `at_micros` is older than what the track holds: a
+    /// replay, which must change nothing.
+    fn is_stale(&self, at_micros: i64, fresh: bool) -> bool {
+        !fresh && at_micros <= self.at_micros
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,11 +122,12 @@ impl Hist {
         if self.buckets.len() < other.buckets.len() {
             self.buckets.resize(other.buckets.len(), 0);
         }
+        // Counts come from outside: saturate rather than wrap or panic on overflow.
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
-            *mine += theirs;
+            *mine = mine.saturating_add(*theirs);
         }
         self.sum += other.sum;
-        self.count += other.count;
+        self.count = self.count.saturating_add(other.count);
     }
 
     /// Whether `next` is lower than `self` anywhere, which only a restart explains.
@@ -183,13 +198,22 @@ impl OwnMetrics {
 impl Aggregator {
     /// An empty aggregator.
     pub fn new(options: MergeOptions) -> Aggregator {
+        let own = OwnMetrics::new();
+        let own_names = own
+            .registry
+            .snapshot()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+
         Aggregator {
             seen: SeenSet::new(options.seen_capacity),
             options,
             families: HashMap::new(),
             instances: HashMap::new(),
             series_count: 0,
-            own: OwnMetrics::new(),
+            own,
+            own_names,
         }
     }
 
@@ -206,13 +230,25 @@ impl Aggregator {
     /// Merges one sample. A replay is dropped and counted, not refused; a refusal is
     /// counted under its reason and leaves every series as it was.
     pub fn ingest(&mut self, sample: Sample) -> Result<(), Reject> {
+        self.ingest_at(sample, super::now_micros())
+    }
+
+    /// [`Aggregator::ingest`] with the clock given: an `occurred_at` after `now_micros` is
+    /// taken as now, so a writer whose clock runs ahead cannot keep an instance alive.
+    pub fn ingest_at(&mut self, mut sample: Sample, now_micros: i64) -> Result<(), Reject> {
         if self.seen.contains(sample.event_id) {
             self.own.duplicates.inc();
             return Ok(());
         }
+        sample.at_micros = sample.at_micros.min(now_micros);
 
         match self.merge(&sample) {
-            Ok(()) => {
+            Ok(Merged::Stale) => {
+                self.seen.insert(sample.event_id);
+                self.own.duplicates.inc();
+                Ok(())
+            }
+            Ok(Merged::Applied) => {
                 self.seen.insert(sample.event_id);
                 self.own.merged.inc();
                 let key = (sample.component, sample.instance_id);
@@ -227,13 +263,21 @@ impl Aggregator {
         }
     }
 
-    fn merge(&mut self, sample: &Sample) -> Result<(), Reject> {
+    fn merge(&mut self, sample: &Sample) -> Result<Merged, Reject> {
         let kind = match &sample.value {
             SampleValue::Counter(_) => Kind::Counter,
             SampleValue::Gauge(_) => Kind::Gauge,
             SampleValue::Histogram(_) => Kind::Histogram,
         };
+        if self.own_names.contains(&sample.name) {
+            return Err(Reject::InvalidName);
+        }
 
+        // A new family costs memory like a series: the limit applies before it exists.
+        if !self.families.contains_key(&sample.name) && self.series_count >= self.options.max_series
+        {
+            return Err(Reject::SeriesLimit);
+        }
         let family = self
             .families
             .entry(sample.name.clone())
@@ -273,18 +317,30 @@ impl Aggregator {
         };
 
         let instance = &sample.instance_id;
+        let at = sample.at_micros;
         match (series, &sample.value) {
             (SeriesState::Counter { live, .. }, SampleValue::Counter(v)) => {
+                let fresh = !live.contains_key(instance);
                 let track = live.entry(instance.clone()).or_default();
+                if track.is_stale(at, fresh) {
+                    return Ok(Merged::Stale);
+                }
                 if *v < track.last {
                     track.offset += track.last;
                     self.own.resets.inc();
                 }
                 track.last = *v;
+                track.at_micros = at;
             }
 
             (SeriesState::Gauge { live }, SampleValue::Gauge(v)) => {
-                live.insert(instance.clone(), *v);
+                let fresh = !live.contains_key(instance);
+                let track = live.entry(instance.clone()).or_default();
+                if track.is_stale(at, fresh) {
+                    return Ok(Merged::Stale);
+                }
+                track.last = *v;
+                track.at_micros = at;
             }
 
             (SeriesState::Histogram { bounds, live, .. }, SampleValue::Histogram(h)) => {
@@ -295,18 +351,23 @@ impl Aggregator {
                 }
 
                 let next = Hist::of(h);
+                let fresh = !live.contains_key(instance);
                 let track = live.entry(instance.clone()).or_default();
+                if track.is_stale(at, fresh) {
+                    return Ok(Merged::Stale);
+                }
                 if track.last.restarted_before(&next) {
                     let last = std::mem::take(&mut track.last);
                     track.offset.add(&last);
                     self.own.resets.inc();
                 }
                 track.last = next;
+                track.at_micros = at;
             }
 
             _ => return Err(Reject::KindConflict),
         }
-        Ok(())
+        Ok(Merged::Applied)
     }
 
     /// Forgets instances silent for the forget window, keeping their totals.
@@ -356,11 +417,13 @@ impl Aggregator {
         self.forget(now_micros);
 
         let fresh_after = now_micros.saturating_sub(micros(self.options.expire_after));
-        let fresh = |component: &str, instance: &str| {
-            self.instances
-                .get(&(component.to_owned(), instance.to_owned()))
-                .is_some_and(|last| *last >= fresh_after)
-        };
+        let live: HashSet<(&str, &str)> = self
+            .instances
+            .iter()
+            .filter(|(_, last)| **last >= fresh_after)
+            .map(|((component, instance), _)| (component.as_str(), instance.as_str()))
+            .collect();
+        let fresh = |component: &str, instance: &str| live.contains(&(component, instance));
 
         let mut out = Vec::with_capacity(self.families.len() + 8);
         for (name, family) in &self.families {
@@ -379,11 +442,11 @@ impl Aggregator {
                     }
 
                     SeriesState::Gauge { live } => {
-                        for (instance, value) in live {
+                        for (instance, track) in live {
                             if fresh(component, instance) {
                                 series.push(SeriesSnapshot {
                                     labels: with_labels(labels, component, Some(instance)),
-                                    value: SampleValue::Gauge(*value),
+                                    value: SampleValue::Gauge(track.last),
                                 });
                             }
                         }
@@ -422,17 +485,20 @@ impl Aggregator {
         }
 
         self.own.series.set(self.series_count as f64);
-        let live = self
-            .instances
-            .values()
-            .filter(|last| **last >= fresh_after)
-            .count();
-        self.own.instances.set(live as f64);
+        self.own.instances.set(live.len() as f64);
 
         out.extend(self.own.registry.snapshot());
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
     }
+}
+
+/// What became of a sample that could be merged.
+enum Merged {
+    /// It changed its series.
+    Applied,
+    /// It was not newer than its instance's last sample of the series: a replay.
+    Stale,
 }
 
 fn micros(d: Duration) -> i64 {

@@ -144,12 +144,23 @@ pub async fn run(
     tracing::info!(address, topic = %config.topic, "metrics aggregator serving");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let consume = tokio::spawn(consume(
+    let reading = tokio::spawn(consume(
         consumer,
         SchemaDecoder::new(config.registry.clone()),
         Arc::clone(&shared),
         stop_rx,
     ));
+
+    // An aggregator that stopped reading must not go on serving totals frozen in time:
+    // when the consumer ends for any reason (an error, a panic), serving ends with it.
+    let watched = Arc::clone(&shared);
+    let ended = stop_tx.clone();
+    let consume = tokio::spawn(async move {
+        let result = reading.await;
+        watched.consuming.store(false, Ordering::Relaxed);
+        let _ = ended.send(true);
+        result
+    });
 
     let mut server_stop = stop_tx.subscribe();
     let served = axum::serve(listener, app(Arc::clone(&shared)))
@@ -165,10 +176,14 @@ pub async fn run(
         });
 
     let _ = stop_tx.send(true);
-    let consumed = consume.await.map_err(|e| MetricsError::Consume {
+    let failed = |reason: String| MetricsError::Consume {
         topic: config.topic.clone(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let consumed = consume
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| failed(e.to_string()))?;
     tracing::info!(address, "metrics aggregator stopped");
     served.and(consumed)
 }
