@@ -59,6 +59,9 @@ pub struct GatewayState {
     publisher: Option<Arc<Publisher>>,
     publish_timeout: Duration,
     metrics: Metrics,
+    /// Requests by route, method and status, and their latency, for every route.
+    http_registry: aion_metrics::Registry,
+    http: Option<aion_metrics::HttpMetrics>,
 }
 
 /// How long a publish request waits for Kafka's acknowledgements before answering 503.
@@ -67,7 +70,14 @@ pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
 impl GatewayState {
     /// State for a loaded policy, handing audit events to `audit`.
     pub fn new(config: GatewayConfig, audit: Arc<dyn AuditHook>) -> Result<Self, GatewayError> {
+        let http_registry = aion_metrics::Registry::new();
+        let http = aion_metrics::HttpMetrics::new(&http_registry, "gateway")
+            .map_err(|e| tracing::warn!(error = %e, "request metrics unavailable"))
+            .ok();
+
         Ok(GatewayState {
+            http_registry,
+            http,
             metrics: Metrics::new(config.actions.keys().map(String::as_str)),
             replay: ReplayCache::new(config.signature_tolerance),
             idempotency: IdempotencyStore::new(config.idempotency_window),
@@ -102,6 +112,17 @@ impl GatewayState {
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
+
+    /// Every family the gateway serves and reports: its own figures, requests by route
+    /// and status, and the publisher's.
+    pub fn snapshot(&self) -> Vec<aion_metrics::FamilySnapshot> {
+        let mut families = self.metrics.snapshot(self.audit.as_ref());
+        families.extend(self.http_registry.snapshot());
+        if let Some(publisher) = &self.publisher {
+            families.extend(aion_metrics::publisher_collector(Arc::clone(publisher))());
+        }
+        families
+    }
 }
 
 /// The gateway's routes, for serving or for driving in-process.
@@ -118,6 +139,9 @@ pub fn app(state: Arc<GatewayState>) -> Router {
     if state.publisher.is_some() {
         router = router.route("/v1/topics/{topic}/events", post(topics::publish));
     }
+    if let Some(http) = &state.http {
+        router = http.layer(router);
+    }
 
     router.with_state(state)
 }
@@ -125,11 +149,7 @@ pub fn app(state: Arc<GatewayState>) -> Router {
 async fn prometheus(
     axum::extract::State(state): axum::extract::State<Arc<GatewayState>>,
 ) -> impl axum::response::IntoResponse {
-    let mut families = state.metrics.snapshot(state.audit.as_ref());
-    if let Some(publisher) = &state.publisher {
-        families.extend(aion_metrics::publisher_collector(Arc::clone(publisher))());
-    }
-    let text = aion_metrics::text::render(&families);
+    let text = aion_metrics::text::render(&state.snapshot());
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -170,14 +190,11 @@ pub async fn run(
     let audit = Arc::new(PublishedAudit::new(publisher.clone()));
     let state = Arc::new(GatewayState::new(config, audit)?.with_publisher(publisher.clone()));
 
-    // The reporter publishes the same figures as `/metrics`, plus the publisher's own.
+    // The reporter publishes the same figures as `/metrics`.
     let reporter = reporting.map(|options| {
         let registry = aion_metrics::Registry::new();
         let figures = Arc::clone(&state);
-        registry.register_collector(Box::new(move || {
-            figures.metrics.snapshot(figures.audit.as_ref())
-        }));
-        registry.register_collector(aion_metrics::publisher_collector(publisher.clone()));
+        registry.register_collector(Box::new(move || figures.snapshot()));
         aion_metrics::Reporter::start(registry, publisher.clone(), options)
     });
 

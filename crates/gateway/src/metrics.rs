@@ -223,13 +223,13 @@ fn counters(name: &str, help: &str, series: Vec<(Vec<(&str, String)>, u64)>) -> 
     }
 }
 
-/// Cumulative-bucket latency histogram with lock-free updates.
+/// Cumulative-bucket latency histogram with lock-free updates. The count is the sum of
+/// the slots, so a page read during an update is still a consistent histogram.
 #[derive(Debug, Default)]
 struct Histogram {
     /// Count per bucket (not cumulative); the last slot is `+Inf`.
     buckets: [AtomicU64; BUCKETS.len() + 1],
     sum_micros: AtomicU64,
-    count: AtomicU64,
 }
 
 impl Histogram {
@@ -243,7 +243,6 @@ impl Histogram {
 
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Cumulative buckets, sum and count now.
@@ -258,10 +257,12 @@ impl Histogram {
             })
             .collect();
 
+        let above = self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
+
         HistogramValue {
             buckets,
             sum: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
-            count: self.count.load(Ordering::Relaxed),
+            count: cumulative + above,
         }
     }
 }

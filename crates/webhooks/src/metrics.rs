@@ -27,8 +27,9 @@ pub struct WebhookMetrics {
     failed_attempts: AtomicU64,
     retried: AtomicU64,
     dead_lettered: AtomicU64,
-    latency_buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
+    /// Attempts per bucket, not cumulative; the last slot is above every bound. The count
+    /// is their sum, so a page read during an update is still a consistent histogram.
+    latency_slots: [AtomicU64; BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
 }
 
@@ -36,14 +37,10 @@ impl WebhookMetrics {
     /// Records one attempt's duration and whether it delivered.
     pub fn attempt(&self, took: Duration, delivered: bool) {
         let seconds = took.as_secs_f64();
-        for (bucket, bound) in self.latency_buckets.iter().zip(BUCKETS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros
-            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        let slot = BUCKETS.partition_point(|&bound| bound < seconds);
+        self.latency_slots[slot].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.latency_sum_micros.fetch_add(micros, Ordering::Relaxed);
 
         let counter = if delivered {
             &self.delivered
@@ -83,16 +80,23 @@ impl WebhookMetrics {
         self.dead_lettered.load(Ordering::Relaxed)
     }
 
-    /// The attempt-latency histogram now; its buckets are kept cumulative already.
+    /// The attempt-latency histogram now, with cumulative buckets.
     pub fn latency(&self) -> HistogramValue {
+        let mut cumulative = 0;
+        let buckets = BUCKETS
+            .iter()
+            .zip(&self.latency_slots)
+            .map(|(bound, n)| {
+                cumulative += n.load(Ordering::Relaxed);
+                (*bound, cumulative)
+            })
+            .collect();
+        let above = self.latency_slots[BUCKETS.len()].load(Ordering::Relaxed);
+
         HistogramValue {
-            buckets: BUCKETS
-                .iter()
-                .zip(&self.latency_buckets)
-                .map(|(bound, n)| (*bound, n.load(Ordering::Relaxed)))
-                .collect(),
+            buckets,
             sum: self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
-            count: self.latency_count.load(Ordering::Relaxed),
+            count: cumulative + above,
         }
     }
 }
