@@ -89,7 +89,7 @@ fn main() -> ExitCode {
         Command::Catalog(cmd) => commands::catalog::run(&cli.catalog, cmd),
         Command::Schemas(cmd) => commands::schemas::run(&cli.catalog, cmd),
         Command::Validate(args) => commands::validate::run(&cli.catalog, args),
-        Command::Registry(cmd) => commands::registry::run(cmd),
+        Command::Registry(cmd) => commands::registry::run(&cli.catalog, cmd),
         Command::Gateway(cmd) => commands::gateway::run(&cli.catalog, cmd),
         Command::Webhooks(cmd) => commands::webhooks::run(&cli.catalog, cmd),
         Command::Metrics(cmd) => commands::metrics::run(cmd),

@@ -1,7 +1,7 @@
-//! The services report through their own `run`: a gateway and a webhook dispatcher started
-//! with a `metrics` section publish their figures (and the publisher's) to the metrics
-//! topic, and the aggregator serves them under their component, without any code outside
-//! the services' libraries.
+//! The services report through their own `run`: a gateway, a webhook dispatcher and a
+//! schema registry started with a `metrics` section publish their figures (and the
+//! publisher's) to the metrics topic, and the aggregator serves them under their
+//! component, without any code outside the services' libraries.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,9 +11,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use aion_gateway::GatewayConfig;
+use aion_kafka::Secret;
 use aion_kafka::TopicSpec;
 use aion_metrics::MetricsConfig;
-use aion_registry_client::RegistryClientConfig;
+use aion_registry::{BasicAuthUser, RegistryConfig};
+use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
 use aion_testkit::{broker, unique_name};
 use aion_webhooks::{DispatcherConfig, RetryTopics, WebhookPolicy};
 use common::{Setup, eventually, repo_root, value};
@@ -202,5 +204,103 @@ async fn the_dispatcher_reports_through_its_run_function() {
 
     stop.send(()).unwrap();
     dispatcher.await.unwrap().unwrap();
+    aggregator.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_registry_reports_through_its_run_function() {
+    let mut setup = Setup::new().await;
+
+    // A registry behind basic authentication, with a schemas topic of its own: its
+    // reporter must log in to it and find the metrics topic's schema there.
+    let mut config = RegistryConfig::new(setup.kafka.clone());
+    config.store.topic = unique_name("_schemas-reporting");
+    config.basic_auth = vec![BasicAuthUser {
+        username: "ops".to_owned(),
+        password: Some(Secret::new("ops-password")),
+        password_env: None,
+    }];
+    config.metrics = MetricsConfig {
+        interval: Duration::from_secs(1),
+        instance_id: Some("registry-under-test".into()),
+        topic: setup.topic.clone(),
+        ..MetricsConfig::default()
+    };
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let catalog = setup.catalog.clone();
+    let registry = tokio::spawn(async move {
+        aion_registry::run_reporting(listener, config, &catalog, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    let mut client = RegistryClientConfig::new(&url).unwrap();
+    client.basic_auth = Some(("ops".to_owned(), "ops-password".to_owned()));
+    let client = RegistryClient::new(client).unwrap();
+    let subject = format!("{}-value", setup.topic);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let schema_id = loop {
+        match client
+            .register(&subject, &setup.avsc, SchemaType::Avro)
+            .await
+        {
+            Ok(id) => break id,
+            Err(e) => {
+                assert!(!registry.is_finished(), "the registry stopped: {e}");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "registry not serving: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert!(schema_id > 0);
+    // A request on a route without braces, which the test's parser reads reliably.
+    assert_eq!(
+        client.subjects().await.unwrap(),
+        std::slice::from_ref(&subject)
+    );
+
+    // The aggregator decodes the registry's reports through that same registry.
+    setup.registry = client;
+    let aggregator = setup.aggregator(Duration::from_secs(1), 3).await;
+
+    let component = ("component", aion_registry::COMPONENT);
+    let scrape = eventually(&aggregator, "the registry's figures", |s| {
+        let listed = value(
+            s,
+            "aion_registry_http_requests_total",
+            &[
+                component,
+                ("route", "/subjects"),
+                ("method", "GET"),
+                ("status", "200"),
+            ],
+        );
+        let published = value(
+            s,
+            "aion_publisher_events_total",
+            &[component, ("outcome", "published")],
+        );
+        listed == Some(1.0) && published.unwrap_or(0.0) >= 1.0
+    })
+    .await;
+    assert_eq!(
+        value(
+            &scrape,
+            "aion_metrics_reports_total",
+            &[component, ("outcome", "failed")]
+        ),
+        None,
+        "no report failed"
+    );
+
+    stop.send(()).unwrap();
+    registry.await.unwrap().unwrap();
     aggregator.stop().await;
 }

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 /// basic_auth:
 ///   - { username: ops, password_env: AION_REGISTRY_OPS_PASSWORD }
 /// body_limit: 8388608
+/// metrics: { interval: 15s }  # reports to aion.metrics.runtime
 /// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +50,11 @@ pub struct RegistryConfig {
     /// The largest request body accepted, in bytes.
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
+
+    /// Reporting to `aion.metrics.runtime` (docs/metrics.md); `/metrics` is served either
+    /// way.
+    #[serde(default)]
+    pub metrics: aion_metrics::MetricsConfig,
 }
 
 /// The schemas topic and the timeouts of writing to it.
@@ -116,6 +122,7 @@ impl RegistryConfig {
             store: StoreConfig::default(),
             basic_auth: Vec::new(),
             body_limit: default_body_limit(),
+            metrics: aion_metrics::MetricsConfig::default(),
         }
     }
 

@@ -10,8 +10,9 @@
 //! scheme, the API coverage and what is not supported.
 //!
 //! - [`run`] serves the API on a listener until a shutdown signal, with
-//!   request metrics on `GET /metrics`; [`app`] is the router alone, for
-//!   tests without a socket.
+//!   request metrics on `GET /metrics`; [`run_reporting`] also reports them
+//!   to `aion.metrics.runtime`; [`app`] is the router alone, for tests
+//!   without a socket.
 //! - [`Registry`] holds the operations, [`RegistryConfig`] the settings.
 //! - [`compat`] holds the compatibility rules (Avro's schema resolution,
 //!   JSON Schema content models), usable on their own.
@@ -24,6 +25,7 @@ mod http;
 mod mode;
 mod records;
 mod registry;
+mod report;
 pub mod schema;
 mod state;
 mod store;
@@ -31,6 +33,7 @@ mod store;
 use std::future::Future;
 use std::sync::Arc;
 
+use aion_catalog::Catalog;
 use tokio::net::TcpListener;
 
 pub use compat::CompatibilityLevel;
@@ -39,6 +42,7 @@ pub use error::{Error, Result};
 pub use http::{CONTENT_TYPE, app};
 pub use mode::Mode;
 pub use registry::{Registry, SchemaVersion, VersionSpec};
+pub use report::COMPONENT;
 
 /// Opens the store named by `config`, then serves the API on `listener`
 /// until `shutdown` completes; requests in flight are finished first.
@@ -47,25 +51,55 @@ pub async fn run(
     config: RegistryConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    serve(listener, config, None, shutdown).await
+}
+
+/// [`run`], also reporting the registry's figures to the metrics topic of `catalog` as
+/// configured by the `metrics` section (the publisher needs the topic's schema, and this
+/// registry answers its id). The registry's Kafka principal needs Write and Describe on
+/// that topic and IdempotentWrite on the cluster.
+pub async fn run_reporting(
+    listener: TcpListener,
+    config: RegistryConfig,
+    catalog: &Catalog,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    serve(listener, config, Some(catalog), shutdown).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    mut config: RegistryConfig,
+    catalog: Option<&Catalog>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     config.validate()?;
     let kafka = config.kafka_config()?;
+    let local = listener.local_addr().map_err(|e| Error::Serve {
+        reason: e.to_string(),
+    })?;
+
+    let metrics = aion_metrics::Registry::new();
+    let reporter = catalog
+        .and_then(|catalog| report::start(catalog, &mut config, &kafka, local, metrics.clone()));
     let users = config.users()?;
 
     let registry = Arc::new(Registry::open(&kafka, &config.store).await?);
-    let router = instrumented(app(registry, users, config.body_limit));
+    let router = instrumented(app(registry, users, config.body_limit), metrics);
 
-    let address = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let address = local.to_string();
     tracing::info!(address, topic = %config.store.topic, "schema registry serving");
 
-    axum::serve(listener, router)
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Serve {
             reason: e.to_string(),
-        })?;
+        });
+    if let Some(reporter) = reporter {
+        reporter.stop().await;
+    }
+    served?;
 
     tracing::info!(address, "schema registry stopped");
     Ok(())
@@ -74,9 +108,7 @@ pub async fn run(
 /// `router` with its requests counted and timed, and `GET /metrics` serving the figures.
 /// The metrics route sits outside basic authentication: it shows request volumes, never
 /// subjects' contents, and belongs behind the network boundary like the other services'.
-fn instrumented(router: axum::Router) -> axum::Router {
-    let metrics = aion_metrics::Registry::new();
-
+fn instrumented(router: axum::Router, metrics: aion_metrics::Registry) -> axum::Router {
     match aion_metrics::HttpMetrics::new(&metrics, "registry") {
         Ok(http) => http
             .layer(router)

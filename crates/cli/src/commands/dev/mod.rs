@@ -205,7 +205,12 @@ async fn bring_up(
     spawn(
         session,
         "registry",
-        super::registry::start(registry_listener, registry_config, session.stop.wait()),
+        super::registry::start(
+            registry_listener,
+            Some(catalog.clone()),
+            registry_config,
+            session.stop.wait(),
+        ),
     );
     wait_ready("registry", &registry_url, session).await?;
     println!("==> registry   {registry_url} (schemas in the _schemas topic)");
@@ -279,7 +284,10 @@ async fn bring_up(
     let command_id = demo::send_command(&gateway_url, &caller).await?;
     let audit = tokio::time::timeout(
         LOOP_WITHIN,
-        inbox.wait_for(|r| r.event["command_id"].as_str() == Some(command_id.as_str())),
+        // Only a delivery whose signature checked out closes the loop.
+        inbox.wait_for(|r| {
+            r.verified && r.event["command_id"].as_str() == Some(command_id.as_str())
+        }),
     )
     .await
     .with_context(|| {

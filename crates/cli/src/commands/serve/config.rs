@@ -15,6 +15,24 @@ use aion_registry_client::RegistryClientConfig;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+/// A service of the file, as `--only` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServiceName {
+    Registry,
+    Gateway,
+    Dispatcher,
+}
+
+impl std::fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ServiceName::Registry => "registry",
+            ServiceName::Gateway => "gateway",
+            ServiceName::Dispatcher => "dispatcher",
+        })
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,18 +170,49 @@ pub struct DispatcherSection {
 }
 
 impl ServeFile {
-    /// Reads and parses `path`; unknown keys and bad values are named with their line.
-    pub fn load(path: &Path) -> anyhow::Result<ServeFile> {
+    /// Reads and parses `path`, then keeps only the services named in `only` (the file's
+    /// enabled ones when empty), so one file can describe every deployment, each running
+    /// its own service with `--only`. Unknown keys and bad values are named with their
+    /// line.
+    pub fn load_only(path: &Path, only: &[ServiceName]) -> anyhow::Result<ServeFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
 
-        ServeFile::parse(path, &text)
+        ServeFile::parse_only(path, &text, only)
     }
 
-    /// Parses `text` as if read from `path`.
-    pub fn parse(path: &Path, text: &str) -> anyhow::Result<ServeFile> {
-        let file: ServeFile =
+    /// Parses `text` as if read from `path`, with [`ServeFile::load_only`]'s selection.
+    pub fn parse_only(path: &Path, text: &str, only: &[ServiceName]) -> anyhow::Result<ServeFile> {
+        let mut file: ServeFile =
             serde_saphyr::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+
+        if !only.is_empty() {
+            let pick = |name: ServiceName, enabled: Option<&mut bool>| match enabled {
+                Some(enabled) => {
+                    *enabled = only.contains(&name);
+                    Ok(())
+                }
+                None if only.contains(&name) => {
+                    bail!(
+                        "{}: --only {name} names a section the file lacks",
+                        path.display()
+                    )
+                }
+                None => Ok(()),
+            };
+            pick(
+                ServiceName::Registry,
+                file.registry.as_mut().map(|s| &mut s.enabled),
+            )?;
+            pick(
+                ServiceName::Gateway,
+                file.gateway.as_mut().map(|s| &mut s.enabled),
+            )?;
+            pick(
+                ServiceName::Dispatcher,
+                file.dispatcher.as_mut().map(|s| &mut s.enabled),
+            )?;
+        }
 
         let enabled = [
             file.registry.as_ref().map(|s| s.enabled),

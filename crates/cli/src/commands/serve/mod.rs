@@ -26,13 +26,18 @@ use super::connection::runtime;
 use super::service::{bind, init_logging, shutdown_signal};
 use super::supervise::{Service, Stop, supervise};
 use crate::Outcome;
-use config::{KafkaSection, ServeFile};
+use config::{KafkaSection, ServeFile, ServiceName};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The services to run and their settings (see config/serve.example.yaml).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+
+    /// Run only these services of the file, whatever their `enabled` says (comma-separated
+    /// or repeated): one file for every deployment, each running its own service.
+    #[arg(long, value_name = "SERVICE", value_delimiter = ',')]
+    only: Vec<ServiceName>,
 }
 
 /// The services of one process, every file read and every secret resolved.
@@ -63,7 +68,7 @@ pub fn run(catalog_path: &Path, args: ServeArgs) -> anyhow::Result<Outcome> {
     init_logging();
 
     let catalog = Catalog::load(catalog_path)?;
-    let file = ServeFile::load(&args.config)?;
+    let file = ServeFile::load_only(&args.config, &args.only)?;
     let env = |name: &str| std::env::var(name).ok();
     let services = resolve(&file, &args.config, &catalog, &env)?;
 
@@ -158,7 +163,7 @@ pub async fn start(
     let mut running: Vec<Service> = Vec::new();
 
     if let Some((listener, config)) = registry {
-        let service = super::registry::start(listener, config, stop.wait());
+        let service = super::registry::start(listener, Some(catalog.clone()), config, stop.wait());
         running.push(("registry".to_owned(), Box::pin(service)));
     }
 

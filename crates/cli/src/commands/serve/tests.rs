@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use aion_catalog::Catalog;
 use aion_kafka::Security;
 
-use super::config::ServeFile;
+use super::config::{ServeFile, ServiceName};
 use super::resolve;
 
 fn repo() -> PathBuf {
@@ -27,7 +27,7 @@ fn env(name: &str) -> Option<String> {
 #[test]
 fn the_example_file_resolves_every_service() {
     let path = repo().join("config/serve.example.yaml");
-    let file = ServeFile::load(&path).unwrap();
+    let file = ServeFile::load_only(&path, &[]).unwrap();
 
     let services = resolve(&file, &path, &catalog(), &env).unwrap();
 
@@ -62,7 +62,7 @@ fn the_example_file_resolves_every_service() {
 #[test]
 fn passwords_stay_out_of_debug_output() {
     let path = repo().join("config/serve.example.yaml");
-    let file = ServeFile::load(&path).unwrap();
+    let file = ServeFile::load_only(&path, &[]).unwrap();
 
     let services = resolve(&file, &path, &catalog(), &env).unwrap();
 
@@ -79,7 +79,7 @@ fn an_unknown_key_is_refused_with_the_file_and_line() {
     let text = "gateway:\n  enabled: true\n  listen: 127.0.0.1:8088\n  policy: p.yaml\n  \
                 lisen: 127.0.0.1:9\n";
 
-    let error = ServeFile::parse(Path::new("conf/serve.yaml"), text).unwrap_err();
+    let error = ServeFile::parse_only(Path::new("conf/serve.yaml"), text, &[]).unwrap_err();
 
     let message = error.to_string();
     assert!(message.contains("conf/serve.yaml"), "{message}");
@@ -91,7 +91,7 @@ fn an_unknown_key_is_refused_with_the_file_and_line() {
 fn a_file_with_every_service_off_is_refused() {
     let text = "registry:\n  enabled: false\n  listen: 127.0.0.1:8081\n";
 
-    let error = ServeFile::parse(Path::new("serve.yaml"), text).unwrap_err();
+    let error = ServeFile::parse_only(Path::new("serve.yaml"), text, &[]).unwrap_err();
 
     assert!(
         error.to_string().contains("no service is enabled"),
@@ -102,7 +102,7 @@ fn a_file_with_every_service_off_is_refused() {
 #[test]
 fn a_missing_password_variable_is_named_with_its_section() {
     let path = repo().join("config/serve.example.yaml");
-    let file = ServeFile::load(&path).unwrap();
+    let file = ServeFile::load_only(&path, &[]).unwrap();
     let without = |name: &str| {
         (name != "AION_REGISTRY_KAFKA_PASSWORD")
             .then(|| env(name))
@@ -125,8 +125,39 @@ fn an_inline_password_is_not_a_key() {
                 username: svc\n    password: hunter2\n    password_env: P\n\
                 registry:\n  enabled: true\n  listen: 127.0.0.1:8081\n";
 
-    let error = ServeFile::parse(Path::new("serve.yaml"), text).unwrap_err();
+    let error = ServeFile::parse_only(Path::new("serve.yaml"), text, &[]).unwrap_err();
 
     assert!(error.to_string().contains("password"), "{error}");
     assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn only_runs_the_named_services_whatever_the_file_enables() {
+    let path = repo().join("config/serve.example.yaml");
+    let file = ServeFile::load_only(&path, &[ServiceName::Gateway]).unwrap();
+
+    let services = resolve(&file, &path, &catalog(), &env).unwrap();
+
+    assert!(services.gateway.is_some());
+    assert!(services.registry.is_none());
+    assert!(services.dispatcher.is_none());
+}
+
+#[test]
+fn only_turns_on_a_section_the_file_disables() {
+    let text = "registry:\n  enabled: false\n  listen: 127.0.0.1:8081\n";
+
+    let file = ServeFile::parse_only(Path::new("serve.yaml"), text, &[ServiceName::Registry]);
+
+    assert!(file.unwrap().registry.unwrap().enabled);
+}
+
+#[test]
+fn only_naming_a_missing_section_is_refused() {
+    let text = "registry:\n  enabled: true\n  listen: 127.0.0.1:8081\n";
+
+    let error =
+        ServeFile::parse_only(Path::new("serve.yaml"), text, &[ServiceName::Gateway]).unwrap_err();
+
+    assert!(error.to_string().contains("--only gateway"), "{error}");
 }
