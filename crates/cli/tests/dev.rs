@@ -99,7 +99,7 @@ async fn dev_runs_the_loop_and_leaves_nothing_running() {
     let admin_password = format!("dev-test-{}", std::process::id());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aion-events"))
+    let child = Command::new(env!("CARGO_BIN_EXE_aion-events"))
         .arg("dev")
         .args(["--kafka-port", &kafka.to_string()])
         .args(["--controller-port", &controller.to_string()])
@@ -114,7 +114,8 @@ async fn dev_runs_the_loop_and_leaves_nothing_running() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let lines = lines_of(&mut child);
+    let mut dev = Interrupting(Some(child));
+    let lines = lines_of(dev.child());
     let mut seen = Vec::new();
 
     read_until(&lines, &mut seen, MARKER);
@@ -141,8 +142,9 @@ async fn dev_runs_the_loop_and_leaves_nothing_running() {
         .unwrap_or_else(|| panic!("no command id in:\n{output}"))
         .to_owned();
     assert!(
-        seen.iter()
-            .any(|l| l.starts_with("audit ") && l.contains(&command_id)),
+        seen.iter().any(|l| l.starts_with("audit ")
+            && l.contains(&command_id)
+            && l.contains("via webhook kernel-proposals")),
         "{output}"
     );
     assert!(
@@ -183,12 +185,9 @@ async fn dev_runs_the_loop_and_leaves_nothing_running() {
     assert_eq!(found["producer"], "gateway");
     drop(consumer);
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let status = child.wait().unwrap();
+    let status = dev
+        .interrupt()
+        .expect("dev did not stop within 2 minutes of SIGINT");
     while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
         seen.push(line);
     }
@@ -207,6 +206,51 @@ async fn dev_runs_the_loop_and_leaves_nothing_running() {
     }
     assert!(!dir.path().join("dev-kafka/data").exists());
     assert!(dir.path().join("logs/services.log").exists());
+    for entry in std::fs::read_dir(dir.path().join("logs")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(
+            !text.contains(&admin_password),
+            "{} shows the admin password",
+            path.display()
+        );
+    }
+}
+
+/// `aion-events dev` under test: interrupted (then killed, past a bound) when the test
+/// ends, even by a failed assertion, so a failure leaves no session running.
+struct Interrupting(Option<Child>);
+
+impl Interrupting {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().unwrap()
+    }
+
+    /// Sends SIGINT and waits up to two minutes; the exit status, or `None` if it had to
+    /// be killed.
+    fn interrupt(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.0.take()?;
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+}
+
+impl Drop for Interrupting {
+    fn drop(&mut self) {
+        self.interrupt();
+    }
 }
 
 #[test]
