@@ -11,14 +11,16 @@ import sys
 
 
 def main(dags: str, day: str) -> int:
-    """Run the DAG's day; 0 when the run succeeded."""
+    """Run the DAG for the day `day`; 0 when the run succeeded."""
     sys.path.insert(0, dags)
     from airflow.utils.state import DagRunState
 
     import router_training
 
-    logical = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
-    run = router_training.router_training_dag.test(logical_date=logical)
+    # The run that covers a day is the one due at its end, midnight of the next day.
+    covered = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
+    due = covered + dt.timedelta(days=1)
+    run = router_training.router_training_dag.test(logical_date=due, run_after=due)
     print(f"dag run {day}: {run.state}")
     return 0 if run.state == DagRunState.SUCCESS else 1
 

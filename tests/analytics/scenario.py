@@ -36,6 +36,12 @@ class Task:
     running_ms: float
     latency_ms: float
 
+    @property
+    def ended_on(self) -> dt.date:
+        """The day the task ended: its outcome's partition."""
+        queued = self.decided_at - dt.timedelta(milliseconds=200)
+        return (queued + dt.timedelta(milliseconds=self.duration_ms)).date()
+
 
 @dataclass
 class Scenario:
@@ -62,8 +68,9 @@ class Scenario:
 
 
 def build(run: str | None = None) -> Scenario:
-    """A scenario for a fresh run id: tasks on two consecutive days, a replayed decision,
-    and a late sentinel decision on the third day that moves the watermark past them."""
+    """A scenario for a fresh run id: tasks on two consecutive days (the first day's last
+    one ending after midnight), a replayed decision, and a late sentinel decision on the
+    third day that moves the watermark past them."""
     run = run or uuid.uuid4().hex[:10]
     rng = random.Random(run)
     first = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(0, 1800))
@@ -75,6 +82,10 @@ def build(run: str | None = None) -> Scenario:
         start = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
         for i in range(count):
             decided = start + dt.timedelta(seconds=25 * i, microseconds=1000 * i)
+            if day == first and i == count - 1:
+                # Decided just before midnight, ended just after: its outcome falls on
+                # the next day, and its decision's day must still get its label.
+                decided = start.replace(hour=23, minute=59, second=55)
             task = Task(
                 task_id=f"t-{run}-{day:%Y%m%d}-{i}",
                 day=day,

@@ -94,7 +94,7 @@ def test_task_durations_and_outcomes(run: Run):
         assert row["duration_ms"] == pytest.approx(task.duration_ms)
         assert row["running_ms"] == pytest.approx(task.running_ms)
         assert row["route"] == task.route
-        assert str(row["date"]) == task.day.isoformat()
+        assert str(row["date"]) == task.ended_on.isoformat()
         if task.outcome == "failed":
             assert (row["error_code"], row["error_category"]) == ("PROVIDER_5XX", "provider_error")
         else:

@@ -66,6 +66,27 @@ def run_day(env: dict[str, str], day: str) -> None:
     assert f"dag run {day}: success" in done.stdout
 
 
+def stored_rows(env: dict[str, str]) -> str:
+    """Rows the ClickHouse tables hold as stored, without FINAL's collapsing: what a load
+    that appended instead of replacing would grow."""
+    query = (
+        "SELECT (SELECT count() FROM aion_analytics.router_decisions), "
+        "(SELECT count() FROM aion_analytics.task_outcomes)"
+    )
+    script = (
+        "import sys; from chdb import session; "
+        "s = session.Session(sys.argv[1]); print(s.query(sys.argv[2], 'TSV').bytes().decode())"
+    )
+    done = subprocess.run(
+        [str(AIRFLOW_PYTHON), "-c", script, env["AION_CLICKHOUSE_PATH"], query],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done.stdout.strip()
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -123,10 +144,12 @@ def test_rerunning_a_day_leaves_identical_files(run: Run, airflow: dict[str, str
         for day in run.scenario.days:
             run_day(airflow, day.isoformat())
     before = snapshot(dataset), snapshot(exports)
+    stored = stored_rows(airflow)
 
     run_day(airflow, first)
 
     assert (snapshot(dataset), snapshot(exports)) == before
+    assert stored_rows(airflow) == stored
 
 
 def test_a_day_without_data_loads_and_exports_nothing(run: Run, tmp_path_factory):

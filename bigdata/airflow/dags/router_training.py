@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from aion_training import clickhouse, dataset
 
@@ -30,7 +31,8 @@ def _path(variable: str) -> Path:
 
 
 def _day() -> dt.date:
-    # The data interval of a daily run is the day it covers.
+    # The data interval of a daily run is the day it covers: the run due at midnight
+    # covers the day that has just ended.
     start = get_current_context().get("data_interval_start")
     if start is None:
         raise RuntimeError("the run has no data interval: trigger it for a logical date")
@@ -39,7 +41,12 @@ def _day() -> dt.date:
 
 @dag(
     dag_id="aion_router_training",
-    schedule="@daily",
+    # Airflow 3's plain "@daily" gives a run an empty interval at its own start, so the
+    # run at midnight would cover the day just begun. A day-long interval ending at the
+    # trigger time makes it cover the day just ended.
+    schedule=CronTriggerTimetable(
+        "0 0 * * *", timezone="UTC", interval=dt.timedelta(days=1)
+    ),
     start_date=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,

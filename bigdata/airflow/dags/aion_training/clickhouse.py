@@ -19,10 +19,13 @@ from aion_training.spark_output import committed_files
 SQL = Path(__file__).resolve().parents[3] / "clickhouse"
 DDL = ["01_router_decisions.sql", "02_task_outcomes.sql", "03_training_examples.sql"]
 
-#: table -> (the job's output folder under its output root, the load SQL file)
+#: table -> (the job's output folder under its output root, the load SQL file, the days
+#: after the run's day that it loads as well). Outcomes are partitioned by the day a task
+#: ended, so a task decided late in the day may end the next: the next day's outcomes are
+#: loaded as far as the job has written them, and replaced again by that day's own run.
 TABLES = {
-    "router_decisions": ("events/decisions", "load_router_decisions.sql"),
-    "task_outcomes": ("aggregates/task_outcomes", "load_task_outcomes.sql"),
+    "router_decisions": ("events/decisions", "load_router_decisions.sql", 0),
+    "task_outcomes": ("aggregates/task_outcomes", "load_task_outcomes.sql", 1),
 }
 
 
@@ -94,34 +97,43 @@ def create_schema(hook: ChdbHook) -> None:
 
 
 def load_day(hook: ChdbHook, output: Path, day: dt.date) -> dict[str, int]:
-    """Replace `day` in every table with the committed files of the job's output for that
-    day; returns the rows each table holds for the day afterwards."""
+    """Replace `day` in every table (and the next day in the outcomes) with the committed
+    files of the job's output; returns the rows each table holds for `day` afterwards."""
     create_schema(hook)
 
     loaded = {}
-    for table, (folder, load_sql) in TABLES.items():
-        staging = f"aion_analytics.{table}_staging"
-        hook.run(f"TRUNCATE TABLE {staging}")
-
-        template = (SQL / load_sql).read_text()
-        for file in committed_files(output / folder, day):
-            sql = template.replace("{file}", literal(str(file)))
-            hook.run_script(sql.replace("{day}", literal(day.isoformat())))
-
-        # Atomic swap of the whole partition: a reload replaces, never adds. A day without
-        # rows is dropped explicitly: ClickHouse refuses to replace from an empty source.
+    for table, (folder, load_sql, ahead) in TABLES.items():
+        for offset in range(ahead + 1):
+            replace_partition(hook, table, output / folder, load_sql, day + dt.timedelta(offset))
         partition = literal(day.isoformat())
-        target = f"aion_analytics.{table}"
-        if int(hook.scalar(f"SELECT count() FROM {staging}")) == 0:
-            hook.run(f"ALTER TABLE {target} DROP PARTITION {partition}")
-        else:
-            hook.run(f"ALTER TABLE {target} REPLACE PARTITION {partition} FROM {staging}")
         loaded[table] = int(
             hook.scalar(
                 f"SELECT count() FROM aion_analytics.{table} FINAL WHERE date = {partition}"
             )
         )
     return loaded
+
+
+def replace_partition(
+    hook: ChdbHook, table: str, folder: Path, load_sql: str, day: dt.date
+) -> None:
+    """Replace the partition `day` of `table` with the committed files of `folder`."""
+    staging = f"aion_analytics.{table}_staging"
+    hook.run(f"TRUNCATE TABLE {staging}")
+
+    template = (SQL / load_sql).read_text()
+    for file in committed_files(folder, day):
+        sql = template.replace("{file}", literal(str(file)))
+        hook.run_script(sql.replace("{day}", literal(day.isoformat())))
+
+    # Atomic swap of the whole partition: a reload replaces, never adds. A day without
+    # rows is dropped explicitly: ClickHouse refuses to replace from an empty source.
+    partition = literal(day.isoformat())
+    target = f"aion_analytics.{table}"
+    if int(hook.scalar(f"SELECT count() FROM {staging}")) == 0:
+        hook.run(f"ALTER TABLE {target} DROP PARTITION {partition}")
+    else:
+        hook.run(f"ALTER TABLE {target} REPLACE PARTITION {partition} FROM {staging}")
 
 
 def export_training_view(hook: ChdbHook, day: dt.date) -> bytes:
