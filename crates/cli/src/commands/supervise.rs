@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -45,17 +46,34 @@ pub type Service = (
     Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>,
 );
 
+/// How long the services together may take to drain once asked to stop. They drain side
+/// by side, and the longest own bound is the dispatcher's 30 s, so this is reached only
+/// by a service that hangs; an orchestrator's grace period should exceed it.
+pub const DRAIN_WITHIN: Duration = Duration::from_secs(45);
+
 /// Runs `services` side by side until `signal` completes (an operator's Ctrl-C or
 /// SIGTERM) or one of them ends, then stops them all and waits for each to finish
-/// its own draining. Fails, naming every service that failed, when any service failed
-/// or ended before it was asked to.
+/// its own draining, for [`DRAIN_WITHIN`] at most. Fails, naming every service that
+/// failed, when any service failed, ended before it was asked to, or did not stop in
+/// time.
 pub async fn supervise(
     services: Vec<Service>,
     stop: &Stop,
     signal: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    supervise_within(services, stop, signal, DRAIN_WITHIN).await
+}
+
+async fn supervise_within(
+    services: Vec<Service>,
+    stop: &Stop,
+    signal: impl Future<Output = ()>,
+    drain_within: Duration,
+) -> anyhow::Result<()> {
     let mut running = JoinSet::new();
+    let mut names = Vec::new();
     for (name, service) in services {
+        names.push(name.clone());
         running.spawn(async move { (name, service.await) });
     }
 
@@ -69,8 +87,22 @@ pub async fn supervise(
     }
     stop.trigger();
 
-    while let Some(ended) = running.join_next().await {
-        failures.extend(failure(ended, true));
+    let mut stopped = Vec::new();
+    let drained = tokio::time::timeout(drain_within, async {
+        while let Some(ended) = running.join_next().await {
+            if let Ok((name, _)) = &ended {
+                stopped.push(name.clone());
+            }
+            failures.extend(failure(ended, true));
+        }
+    })
+    .await;
+    if drained.is_err() {
+        // Dropping the set aborts what is left: the process exits rather than hang.
+        for name in names.iter().filter(|n| !stopped.contains(n)) {
+            tracing::error!(service = %name, within = ?drain_within, "service did not stop");
+            failures.push(format!("{name}: did not stop within {drain_within:?}"));
+        }
     }
 
     if failures.is_empty() {
@@ -140,6 +172,22 @@ mod tests {
         let outcome = supervise(services, &stop, async {}).await;
 
         assert!(outcome.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_service_that_does_not_drain_in_time_is_named_and_abandoned() {
+        let stop = Stop::default();
+        let stuck: Service = ("dispatcher".to_owned(), Box::pin(std::future::pending()));
+        let services = vec![until_stopped(&stop, "registry"), stuck];
+
+        let outcome = supervise_within(services, &stop, async {}, Duration::from_millis(200)).await;
+
+        let message = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("dispatcher: did not stop within"),
+            "{message}"
+        );
+        assert!(!message.contains("registry"), "{message}");
     }
 
     #[tokio::test]
