@@ -236,11 +236,25 @@ async fn undecodable_records_are_errors_not_panics() {
         "{short}"
     );
 
-    let unknown_id = decoder.decode(&[0, 0x7f, 0, 0, 1, 2]).await.unwrap_err();
-    assert!(
-        matches!(unknown_id, PublishError::FetchSchema { .. }),
-        "{unknown_id}"
-    );
+    // An id the registry does not hold is a broken record, not an unreachable registry,
+    // and stays so when asked again (from memory).
+    for _ in 0..2 {
+        let unknown_id = decoder.decode(&[0, 0x7f, 0, 0, 1, 2]).await.unwrap_err();
+        assert!(
+            matches!(
+                unknown_id,
+                PublishError::DecodeRecord {
+                    schema_id: Some(0x7f00_0001),
+                    ..
+                }
+            ),
+            "{unknown_id}"
+        );
+        assert!(
+            unknown_id.to_string().contains("not registered"),
+            "{unknown_id}"
+        );
+    }
 
     let mirror =
         std::fs::read_to_string(common::repo_root().join("bigdata/schemas/router_decision.avsc"))
