@@ -35,10 +35,12 @@ say "Spark connector jars into $jars"
 step=$SECONDS
 mkdir -p "$jars"
 # Spark's own jars ship inside pyspark: only the Kafka connector and what it brings that
-# pyspark lacks are copied.
+# pyspark lacks are copied. The folder is emptied first: the job passes every jar in it,
+# and a jar left from an earlier pin would sit on the class path beside the new one.
+rm -f "$jars"/*.jar
+connector=spark-sql-kafka-0-10_2.13,spark-token-provider-kafka-0-10_2.13
 mvn -B -q -Dstyle.color=never -f bigdata/spark/jars/pom.xml dependency:copy-dependencies \
-  -DincludeScope=runtime \
-  -DincludeArtifactIds=spark-sql-kafka-0-10_2.13,spark-token-provider-kafka-0-10_2.13,kafka-clients,commons-pool2 \
+  -DincludeScope=runtime -DincludeArtifactIds="$connector,kafka-clients,commons-pool2" \
   -DoutputDirectory="$jars" -Dmdep.overWriteIfNewer=true
 say "jars ready in $((SECONDS - step))s: $(ls "$jars" | tr '\n' ' ')"
 say "Python side set up in $((SECONDS - started))s"

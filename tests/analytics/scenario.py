@@ -24,7 +24,8 @@ def rfc3339(at: dt.datetime) -> str:
 
 @dataclass
 class Task:
-    """One task of the scenario with what the job must report for it."""
+    """One attempt of a task of the scenario (most tasks have one), with what the job
+    must report for it. `duration_ms` runs from the attempt's queueing to its end."""
 
     task_id: str
     day: dt.date
@@ -35,12 +36,29 @@ class Task:
     duration_ms: float
     running_ms: float
     latency_ms: float
+    attempt: int = 1
+    #: When the task was created; a retry's is its first attempt's queueing.
+    created_at: dt.datetime | None = None
+    decision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def queued_at(self) -> dt.datetime:
+        return self.decided_at - dt.timedelta(milliseconds=200)
+
+    @property
+    def ended_at(self) -> dt.datetime:
+        return self.queued_at + dt.timedelta(milliseconds=self.duration_ms)
 
     @property
     def ended_on(self) -> dt.date:
-        """The day the task ended: its outcome's partition."""
-        queued = self.decided_at - dt.timedelta(milliseconds=200)
-        return (queued + dt.timedelta(milliseconds=self.duration_ms)).date()
+        """The day the attempt ended: its outcome's partition."""
+        return self.ended_at.date()
+
+    @property
+    def since_creation_ms(self) -> float:
+        """What the job reports as the outcome's duration: creation to this end."""
+        created = self.created_at or self.queued_at
+        return (self.ended_at - created).total_seconds() * 1000.0
 
 
 @dataclass
@@ -63,7 +81,7 @@ class Scenario:
         )
 
     def tasks_of(self, day: dt.date) -> list[Task]:
-        """The scenario's tasks decided on `day`."""
+        """The scenario's task attempts decided on `day`."""
         return [t for t in self.tasks if t.day == day]
 
 
@@ -101,6 +119,37 @@ def build(run: str | None = None) -> Scenario:
             scenario.decisions.append(decision(task))
             scenario.lifecycle.extend(transitions(task))
 
+    # A task retried after a failure: a second routing decision and a second attempt,
+    # which the training view must pair with the second decision only.
+    first_try = Task(
+        task_id=f"t-{run}-{days[1]:%Y%m%d}-retried",
+        day=days[1],
+        tier="internal",
+        route=routes[0],
+        decided_at=dt.datetime.combine(days[1], dt.time(11, 0), tzinfo=dt.UTC),
+        outcome="failed",
+        duration_ms=3000.0,
+        running_ms=1000.0,
+        latency_ms=2.25,
+    )
+    second_try = Task(
+        task_id=first_try.task_id,
+        day=days[1],
+        tier=first_try.tier,
+        route=first_try.route,
+        decided_at=first_try.ended_at + dt.timedelta(seconds=7, milliseconds=200),
+        outcome="succeeded",
+        duration_ms=4000.0,
+        running_ms=2000.0,
+        latency_ms=3.25,
+        attempt=2,
+        created_at=first_try.queued_at,
+    )
+    for task in (first_try, second_try):
+        scenario.tasks.append(task)
+        scenario.decisions.append(decision(task))
+        scenario.lifecycle.extend(transitions(task))
+
     # A replay: the same decision event delivered twice.
     scenario.decisions.append(dict(scenario.decisions[0]))
 
@@ -119,7 +168,7 @@ def decision(task: Task) -> dict[str, Any]:
         "occurred_at": rfc3339(task.decided_at),
         "producer": "task-router",
         "task_id": task.task_id,
-        "decision_id": str(uuid.uuid4()),
+        "decision_id": task.decision_id,
         "tenant_id": "acme",
         "task_kind": "chat",
         "privacy_tier": task.tier,
@@ -152,13 +201,15 @@ def decision(task: Task) -> dict[str, Any]:
 
 
 def transitions(task: Task) -> list[dict[str, Any]]:
-    """Lifecycle events of a task: created (queued), routed, running, then its outcome."""
-    queued = task.decided_at - dt.timedelta(milliseconds=200)
+    """Lifecycle events of an attempt: queued (created, or re-queued after a failure),
+    routed, running, then its outcome."""
+    queued = task.queued_at
     routed = task.decided_at
     running = task.decided_at + dt.timedelta(milliseconds=task.duration_ms - 200 - task.running_ms)
-    ended = queued + dt.timedelta(milliseconds=task.duration_ms)
+    ended = task.ended_at
+    requeued_from = None if task.attempt == 1 else "failed"
     steps: list[tuple[dt.datetime, str | None, str, float | None]] = [
-        (queued, None, "queued", None),
+        (queued, requeued_from, "queued", None),
         (routed, "queued", "routed", 200.0),
         (running, "routed", "running", None),
         (ended, "running", task.outcome, task.running_ms),
@@ -173,7 +224,7 @@ def transitions(task: Task) -> list[dict[str, Any]]:
             "task_id": task.task_id,
             "tenant_id": "acme",
             "to_state": after,
-            "attempt": 1,
+            "attempt": task.attempt,
         }
         if before is not None:
             event["from_state"] = before

@@ -37,9 +37,9 @@ def test_decoded_decisions_are_partitioned_by_date(run: Run):
     assert Counter(r["event_id"] for r in decoded) == Counter(
         e["event_id"] for e in scenario.decisions
     )
-    by_task = {t.task_id: t for t in scenario.tasks}
+    by_decision = {t.decision_id: t for t in scenario.tasks}
     for row in decoded:
-        task = by_task.get(row["task_id"])
+        task = by_decision.get(row["decision_id"])
         if task is None:
             continue
         assert row["privacy_tier"] == task.tier
@@ -60,7 +60,9 @@ def test_decoded_lifecycle(run: Run):
     assert len(decoded) == len(scenario.lifecycle)
     failed = [r for r in decoded if r["to_state"] == "failed"]
     assert failed and all(r["error"]["code"] == "PROVIDER_5XX" for r in failed)
-    assert all(r["from_state"] is None for r in decoded if r["to_state"] == "queued")
+    queued = [r for r in decoded if r["to_state"] == "queued"]
+    assert all(r["from_state"] is None for r in queued if r["attempt"] == 1)
+    assert [r["from_state"] for r in queued if r["attempt"] == 2] == ["failed"]
 
 
 def test_decisions_per_minute_by_tier_and_route(run: Run):
@@ -87,11 +89,11 @@ def test_task_durations_and_outcomes(run: Run):
     outcomes = rows(run.output / "aggregates/task_outcomes", "task_id", f"t-{scenario.run}")
 
     assert len(outcomes) == len(scenario.tasks)
-    by_task = {r["task_id"]: r for r in outcomes}
+    by_attempt = {(r["task_id"], r["attempt"]): r for r in outcomes}
     for task in scenario.tasks:
-        row = by_task[task.task_id]
+        row = by_attempt[(task.task_id, task.attempt)]
         assert row["outcome"] == task.outcome
-        assert row["duration_ms"] == pytest.approx(task.duration_ms)
+        assert row["duration_ms"] == pytest.approx(task.since_creation_ms)
         assert row["running_ms"] == pytest.approx(task.running_ms)
         assert row["route"] == task.route
         assert str(row["date"]) == task.ended_on.isoformat()

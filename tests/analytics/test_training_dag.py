@@ -120,19 +120,21 @@ def test_two_days_make_exactly_the_expected_training_rows(run: Run, airflow: dic
         table = pq.read_table(dataset / entry["file"])
         assert table.num_rows == entry["rows"]
 
-        rows = {row["task_id"]: row for row in table.to_pylist()}
+        rows = {(row["task_id"], row["attempt"]): row for row in table.to_pylist()}
         expected = scenario.tasks_of(day)
-        # Exactly the day's tasks, once each: the replayed decision is not a second row.
+        # Exactly the day's attempts, once each: the replayed decision is not a second
+        # row, and a retried task's decisions are paired with their own attempts only.
         assert table.num_rows == len(expected)
-        assert set(rows) == {task.task_id for task in expected}
+        assert set(rows) == {(task.task_id, task.attempt) for task in expected}
         for task in expected:
-            row = rows[task.task_id]
+            row = rows[(task.task_id, task.attempt)]
+            assert row["decided_at"].replace(tzinfo=dt.UTC) == task.decided_at
             assert row["privacy_tier"] == task.tier
             assert row["route"] == task.route
             assert row["router_latency_ms"] == task.latency_ms
             assert row["outcome"] == task.outcome
             assert row["label"] == (1 if task.outcome == "succeeded" else 0)
-            assert row["duration_ms"] == pytest.approx(task.duration_ms)
+            assert row["duration_ms"] == pytest.approx(task.since_creation_ms)
             assert row["eligible_candidates"] == 1 and row["candidates"] == 2
 
 

@@ -152,8 +152,14 @@ def run(settings: Settings) -> None:
 
     queries = [start(settings, output) for output in outputs(spark, settings)]
     try:
-        for query in queries:
-            query.awaitTermination()
+        if settings.available_now:
+            # Each output stops once caught up; a failed one raises here.
+            for query in queries:
+                query.awaitTermination()
+        else:
+            # A continuous run lasts as long as every output does: the first to end (a
+            # failure raises here) stops the others below, never leaving them half a job.
+            spark.streams.awaitAnyTermination()
     finally:
         for query in queries:
             if query.isActive:

@@ -21,8 +21,21 @@ class NotAvro(ValueError):
     """The id names a schema of another type (JSON Schema, Protobuf)."""
 
 
+_SHARED: dict[tuple[str, str | None], SchemaLookup] = {}
+
+
+def shared(url: str, basic_auth: str | None = None) -> SchemaLookup:
+    """The lookup of this Python worker process for one registry: Spark reuses a worker
+    for many tasks, and each id is fetched once per worker, not once per task."""
+    key = (url, basic_auth)
+    if key not in _SHARED:
+        _SHARED[key] = SchemaLookup(url, basic_auth)
+    return _SHARED[key]
+
+
 class SchemaLookup:
-    """Fetches `GET /schemas/ids/{id}` and keeps each answer (schema or "unknown")."""
+    """Fetches `GET /schemas/ids/{id}` and keeps each answer (schema, "unknown", or "not
+    Avro")."""
 
     def __init__(self, url: str, basic_auth: str | None = None, timeout: float = 10.0) -> None:
         self._url = url.rstrip("/")
@@ -31,7 +44,7 @@ class SchemaLookup:
         if basic_auth:
             token = base64.b64encode(basic_auth.encode()).decode()
             self._headers["Authorization"] = f"Basic {token}"
-        self._cache: dict[int, dict[str, Any] | None] = {}
+        self._cache: dict[int, dict[str, Any] | str | None] = {}
 
     def __repr__(self) -> str:
         # The credentials in the headers stay out of any log or traceback.
@@ -41,7 +54,10 @@ class SchemaLookup:
         """The parsed Avro schema registered under `schema_id`, or None when the registry
         does not know the id."""
         if schema_id in self._cache:
-            return self._cache[schema_id]
+            cached = self._cache[schema_id]
+            if isinstance(cached, str):
+                raise NotAvro(cached)
+            return cached
 
         request = urllib.request.Request(
             f"{self._url}/schemas/ids/{schema_id}", headers=self._headers
@@ -62,7 +78,9 @@ class SchemaLookup:
             ) from None
 
         if body.get("schemaType", "AVRO") != "AVRO":
-            raise NotAvro(f"schema id {schema_id} is a {body['schemaType']} schema, not Avro")
+            reason = f"schema id {schema_id} is a {body['schemaType']} schema, not Avro"
+            self._cache[schema_id] = reason
+            raise NotAvro(reason)
 
         schema = json.loads(body["schema"])
         self._cache[schema_id] = schema

@@ -40,12 +40,12 @@ def decoder_function(
     reader = load_reader_schema(topic)
 
     def decode(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        # Imported here: this runs in the Python workers, which build their own decoder
-        # and schema cache once per task.
+        # Imported here: this runs in the Python workers, which keep one schema cache per
+        # worker process for every task they run.
         from aion_analytics.decode import Decoder
-        from aion_analytics.registry import SchemaLookup
+        from aion_analytics.registry import shared
 
-        decoder = Decoder(reader, SchemaLookup(registry_url, basic_auth))
+        decoder = Decoder(reader, shared(registry_url, basic_auth))
         for batch in batches:
             outcomes = [decoder.decode(value) for value in batch["value"]]
             yield pd.DataFrame(
