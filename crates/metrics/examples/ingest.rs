@@ -65,17 +65,25 @@ async fn main() {
         }
     };
 
-    // The records: counters of 50 instances, one series per record and instance round.
+    // The records: counters of 50 instances, one series per record and instance round,
+    // each round a microsecond later than the last, so no sample reads as a replay.
     let codec = Codec::from_avro_schema(&avsc).unwrap();
     let producer = kafka.producer().unwrap();
-    let now = aion_publisher::now_rfc3339_micros();
+    let start = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap()
+        - time::Duration::minutes(1);
     let written = Instant::now();
     for i in 0..records {
         let instance = i % INSTANCES;
+        let round = i64::try_from(i / INSTANCES).unwrap();
+        let at = (start + time::Duration::microseconds(round))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
         let event = json!({
             "event_id": uuid::Uuid::new_v4().to_string(),
             "event_type": "metrics.sample.reported",
-            "occurred_at": now,
+            "occurred_at": at,
             "producer": "gateway",
             "component": "gateway",
             "instance_id": format!("gateway-{instance}"),
@@ -141,7 +149,8 @@ async fn main() {
         rate(baseline)
     );
     println!(
-        "aggregator: consumed, decoded and merged them in {merged:.2?} ({:.0}/s, {:.2} of baseline)",
+        "aggregator: consumed, decoded and merged them in {merged:.2?} \
+         ({:.0}/s, {:.2} of baseline)",
         rate(merged),
         rate(merged) / rate(baseline)
     );
