@@ -6,7 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aion_publisher::{Publisher, now_rfc3339_micros};
+use aion_catalog::Catalog;
+use aion_kafka::KafkaConfig;
+use aion_publisher::{Publisher, PublisherOptions, now_rfc3339_micros};
+use aion_registry_client::{RegistryClient, RegistryClientConfig};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::sync::watch;
@@ -70,6 +73,36 @@ impl Reporter {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(report_loop(registry, publisher, options, stopped));
         Reporter { stop, task }
+    }
+
+    /// Starts reporting `registry` through a publisher of its own, made from `catalog`,
+    /// `kafka` and the schema registry at `schemas`; the publisher's own figures join the
+    /// report. A reporter that cannot be set up is logged and `None`: a service's work
+    /// matters more than its figures.
+    pub fn start_publishing(
+        registry: Registry,
+        catalog: &Catalog,
+        kafka: &KafkaConfig,
+        schemas: RegistryClientConfig,
+        options: ReporterOptions,
+    ) -> Option<Reporter> {
+        let publisher = RegistryClient::new(schemas)
+            .map_err(|e| e.to_string())
+            .and_then(|client| {
+                Publisher::new(catalog, kafka, client, PublisherOptions::default())
+                    .map_err(|e| e.to_string())
+            });
+        let publisher = match publisher {
+            Ok(publisher) => Arc::new(publisher),
+            Err(reason) => {
+                let component = &options.component;
+                tracing::warn!(component, error = %reason, "metrics reporting off");
+                return None;
+            }
+        };
+
+        registry.register_collector(crate::publisher_collector(Arc::clone(&publisher)));
+        Some(Reporter::start(registry, publisher, options))
     }
 
     /// Publishes one last report and waits for it.

@@ -39,6 +39,16 @@ fn policy_copy(dir: &Path, topic: &str) -> std::path::PathBuf {
     path
 }
 
+/// No report of the component was counted as failed.
+fn assert_no_failed_report(scrape: &prometheus_parse::Scrape, component: (&str, &str)) {
+    let failed = value(
+        scrape,
+        "aion_metrics_reports_total",
+        &[component, ("outcome", "failed")],
+    );
+    assert_eq!(failed, None, "no report failed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_gateway_reports_through_its_run_function() {
     let setup = Setup::new().await;
@@ -192,15 +202,7 @@ async fn the_dispatcher_reports_through_its_run_function() {
             && published.unwrap_or(0.0) >= 1.0
     })
     .await;
-    assert_eq!(
-        value(
-            &scrape,
-            "aion_metrics_reports_total",
-            &[component, ("outcome", "failed")]
-        ),
-        None,
-        "no report failed"
-    );
+    assert_no_failed_report(&scrape, component);
 
     stop.send(()).unwrap();
     dispatcher.await.unwrap().unwrap();
@@ -290,15 +292,7 @@ async fn the_registry_reports_through_its_run_function() {
         listed == Some(1.0) && published.unwrap_or(0.0) >= 1.0
     })
     .await;
-    assert_eq!(
-        value(
-            &scrape,
-            "aion_metrics_reports_total",
-            &[component, ("outcome", "failed")]
-        ),
-        None,
-        "no report failed"
-    );
+    assert_no_failed_report(&scrape, component);
 
     stop.send(()).unwrap();
     registry.await.unwrap().unwrap();

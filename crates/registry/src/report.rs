@@ -5,12 +5,10 @@
 //! process, whose password never leaves it.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
 
 use aion_catalog::Catalog;
 use aion_kafka::{KafkaConfig, Secret};
-use aion_publisher::{Publisher, PublisherOptions};
-use aion_registry_client::{RegistryClient, RegistryClientConfig};
+use aion_registry_client::RegistryClientConfig;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
@@ -62,22 +60,7 @@ pub(crate) fn start(
         client.basic_auth = Some((REPORTER_USER.to_owned(), password));
     }
 
-    let publisher = RegistryClient::new(client)
-        .map_err(|e| e.to_string())
-        .and_then(|registry| {
-            Publisher::new(catalog, kafka, registry, PublisherOptions::default())
-                .map_err(|e| e.to_string())
-        });
-    let publisher = match publisher {
-        Ok(publisher) => Arc::new(publisher),
-        Err(reason) => {
-            tracing::warn!(error = %reason, "metrics reporting off");
-            return None;
-        }
-    };
-
-    metrics.register_collector(aion_metrics::publisher_collector(Arc::clone(&publisher)));
-    Some(aion_metrics::Reporter::start(metrics, publisher, options))
+    aion_metrics::Reporter::start_publishing(metrics, catalog, kafka, client, options)
 }
 
 /// Where this process reaches its own listener: a wildcard address is reached on the

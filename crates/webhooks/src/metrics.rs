@@ -240,30 +240,16 @@ pub(crate) fn start_reporter(config: &crate::DispatcherConfig) -> Option<aion_me
     };
     let catalog = config.catalog.as_ref()?;
 
-    let publisher = aion_registry_client::RegistryClient::new(config.registry.clone())
-        .map_err(|e| e.to_string())
-        .and_then(|registry| {
-            aion_publisher::Publisher::new(
-                catalog,
-                &config.kafka,
-                registry,
-                aion_publisher::PublisherOptions::default(),
-            )
-            .map_err(|e| e.to_string())
-        });
-    let publisher = match publisher {
-        Ok(publisher) => Arc::new(publisher),
-        Err(reason) => {
-            tracing::warn!(error = %reason, "metrics reporting off");
-            return None;
-        }
-    };
-
     let registry = aion_metrics::Registry::new();
     let metrics = config.metrics.clone();
     registry.register_collector(Box::new(move || metrics.snapshot()));
-    registry.register_collector(aion_metrics::publisher_collector(Arc::clone(&publisher)));
-    Some(aion_metrics::Reporter::start(registry, publisher, options))
+    aion_metrics::Reporter::start_publishing(
+        registry,
+        catalog,
+        &config.kafka,
+        config.registry.clone(),
+        options,
+    )
 }
 
 /// Serves `GET /metrics`, `GET /healthz` and `GET /readyz` on `listener` until `shutdown`
