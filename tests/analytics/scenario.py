@@ -73,6 +73,8 @@ class Scenario:
     lifecycle: list[dict[str, Any]] = field(default_factory=list)
     #: Key of each record written raw -> the reason the quarantine must give.
     quarantined: dict[str, str] = field(default_factory=dict)
+    #: A task whose end is published only after the job's first run.
+    pending: Task | None = None
 
     def expected_per_minute(self) -> Counter[tuple[dt.datetime, str, str]]:
         """Decisions per (minute, tier, route); the replayed event counts once."""
@@ -156,6 +158,24 @@ def build(run: str | None = None) -> Scenario:
     late = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time(12), dt.UTC)
     sentinel = Task(f"t-{run}-sentinel", late.date(), "public", routes[0], late, "", 0, 0, 1.0)
     scenario.decisions.append(decision(sentinel))
+
+    # A task created before the job's first run and ended after it: its outcome needs the
+    # creation that the first run kept in the checkpoint's join state. It lives on the
+    # sentinel's day, outside the two days the other checks look at.
+    pending = Task(
+        task_id=f"t-{run}-pending",
+        day=late.date(),
+        tier="confidential",
+        route=routes[1],
+        decided_at=late - dt.timedelta(hours=1),
+        outcome="succeeded",
+        duration_ms=30000.0,
+        running_ms=10000.0,
+        latency_ms=4.0,
+    )
+    scenario.pending = pending
+    scenario.decisions.append(decision(pending))
+    scenario.lifecycle.extend(transitions(pending)[:-1])
     return scenario
 
 

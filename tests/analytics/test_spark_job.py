@@ -139,10 +139,11 @@ def test_a_restarted_job_continues_with_only_the_new_records(run: Run):
         1000.0,
         2.5,
     )
+    pending = scenario.pending
+    assert pending is not None
     publish(run.catalog, run.registry_url, DECISIONS, [scenario_module.decision(task)], run.workdir)
-    publish(
-        run.catalog, run.registry_url, LIFECYCLE, scenario_module.transitions(task), run.workdir
-    )
+    ends = scenario_module.transitions(task) + scenario_module.transitions(pending)[-1:]
+    publish(run.catalog, run.registry_url, LIFECYCLE, ends, run.workdir)
 
     run_job(run.job_command, run.job_env)
 
@@ -151,11 +152,16 @@ def test_a_restarted_job_continues_with_only_the_new_records(run: Run):
     assert len(decisions) == len(scenario.decisions) + 1
     assert [r["task_id"] for r in decisions].count(task.task_id) == 1
     lifecycle = rows(run.output / "events/lifecycle", "task_id", prefix)
-    assert len(lifecycle) == len(scenario.lifecycle) + 4
+    assert len(lifecycle) == len(scenario.lifecycle) + 5
     outcomes = rows(run.output / "aggregates/task_outcomes", "task_id", prefix)
-    assert len(outcomes) == len(scenario.tasks) + 1
+    assert len(outcomes) == len(scenario.tasks) + 2
     later = [r for r in outcomes if r["task_id"] == task.task_id]
     assert later[0]["duration_ms"] == pytest.approx(3000.0)
+    # Its creation was read by the first run: the restarted job found it in its state.
+    ended = [r for r in outcomes if r["task_id"] == pending.task_id]
+    assert len(ended) == 1
+    assert ended[0]["duration_ms"] == pytest.approx(pending.since_creation_ms)
+    assert ended[0]["running_ms"] == pytest.approx(pending.running_ms)
 
 
 def test_the_password_stays_out_of_the_job_log(run: Run):
