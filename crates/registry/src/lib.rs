@@ -69,7 +69,7 @@ pub async fn run_reporting(
 
 async fn serve(
     listener: TcpListener,
-    mut config: RegistryConfig,
+    config: RegistryConfig,
     catalog: Option<&Catalog>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
@@ -79,12 +79,15 @@ async fn serve(
         reason: e.to_string(),
     })?;
 
-    let metrics = aion_metrics::Registry::new();
-    let reporter = catalog
-        .and_then(|catalog| report::start(catalog, &mut config, &kafka, local, metrics.clone()));
-    let users = config.users()?;
-
+    let mut users = config.users()?;
     let registry = Arc::new(Registry::open(&kafka, &config.store).await?);
+
+    // Started once nothing else can fail before serving, so no reporter outlives a
+    // registry that never served.
+    let metrics = aion_metrics::Registry::new();
+    let reporter = catalog.and_then(|catalog| {
+        report::start(catalog, &config, &kafka, local, metrics.clone(), &mut users)
+    });
     let router = instrumented(app(registry, users, config.body_limit), metrics);
 
     let address = local.to_string();

@@ -12,7 +12,7 @@ use aion_registry_client::RegistryClientConfig;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::config::{BasicAuthUser, RegistryConfig};
+use crate::config::RegistryConfig;
 
 /// The component the registry reports as.
 pub const COMPONENT: &str = "schema-registry";
@@ -21,14 +21,16 @@ pub const COMPONENT: &str = "schema-registry";
 const REPORTER_USER: &str = "aion-registry-reporter";
 
 /// Starts reporting `metrics` when the configuration's `metrics` section enables it. When
-/// the API needs basic authentication, the reporter's own user is added to `config`. A
-/// reporter that cannot be set up is logged, never fatal: serving schemas matters more.
+/// the API needs basic authentication (`users` is not empty), the reporter's own user is
+/// added to `users`. A reporter that cannot be set up is logged, never fatal: serving
+/// schemas matters more.
 pub(crate) fn start(
     catalog: &Catalog,
-    config: &mut RegistryConfig,
+    config: &RegistryConfig,
     kafka: &KafkaConfig,
     address: SocketAddr,
     metrics: aion_metrics::Registry,
+    users: &mut Vec<(String, Secret)>,
 ) -> Option<aion_metrics::Reporter> {
     let options = match config.metrics.reporter_options(COMPONENT) {
         Ok(Some(options)) => options,
@@ -46,17 +48,13 @@ pub(crate) fn start(
             return None;
         }
     };
-    if !config.basic_auth.is_empty() {
+    if !users.is_empty() {
         let password: String = rand::rng()
             .sample_iter(Alphanumeric)
             .take(40)
             .map(char::from)
             .collect();
-        config.basic_auth.push(BasicAuthUser {
-            username: REPORTER_USER.to_owned(),
-            password: Some(Secret::new(password.clone())),
-            password_env: None,
-        });
+        users.push((REPORTER_USER.to_owned(), Secret::new(password.clone())));
         client.basic_auth = Some((REPORTER_USER.to_owned(), password));
     }
 
