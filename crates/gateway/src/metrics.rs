@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use aion_metrics::{FamilySnapshot, HistogramValue, Kind, SampleValue, SeriesSnapshot};
+use aion_metrics::{FamilySnapshot, Histogram, Kind, SampleValue, SeriesSnapshot};
 
 use crate::audit::AuditHook;
 
@@ -65,8 +65,8 @@ impl Metrics {
             dispatch: Mutex::default(),
             publish_status: Mutex::default(),
             published_events: AtomicU64::new(0),
-            inbound_latency: Histogram::default(),
-            publish_latency: Histogram::default(),
+            inbound_latency: Histogram::with_bounds(&BUCKETS),
+            publish_latency: Histogram::with_bounds(&BUCKETS),
         }
     }
 
@@ -108,8 +108,8 @@ impl Metrics {
     /// A request on `route` took `elapsed` from arrival to answer.
     pub fn observe(&self, route: Route, elapsed: Duration) {
         match route {
-            Route::Inbound => self.inbound_latency.observe(elapsed),
-            Route::Publish => self.publish_latency.observe(elapsed),
+            Route::Inbound => self.inbound_latency.observe_duration(elapsed),
+            Route::Publish => self.publish_latency.observe_duration(elapsed),
         }
     }
 
@@ -223,50 +223,6 @@ fn counters(name: &str, help: &str, series: Vec<(Vec<(&str, String)>, u64)>) -> 
     }
 }
 
-/// Cumulative-bucket latency histogram with lock-free updates. The count is the sum of
-/// the slots, so a page read during an update is still a consistent histogram.
-#[derive(Debug, Default)]
-struct Histogram {
-    /// Count per bucket (not cumulative); the last slot is `+Inf`.
-    buckets: [AtomicU64; BUCKETS.len() + 1],
-    sum_micros: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64();
-        let slot = BUCKETS
-            .iter()
-            .position(|&bound| secs <= bound)
-            .unwrap_or(BUCKETS.len());
-        self.buckets[slot].fetch_add(1, Ordering::Relaxed);
-
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
-    }
-
-    /// Cumulative buckets, sum and count now.
-    fn value(&self) -> HistogramValue {
-        let mut cumulative = 0;
-        let buckets = BUCKETS
-            .iter()
-            .enumerate()
-            .map(|(i, bound)| {
-                cumulative += self.buckets[i].load(Ordering::Relaxed);
-                (*bound, cumulative)
-            })
-            .collect();
-
-        let above = self.buckets[BUCKETS.len()].load(Ordering::Relaxed);
-
-        HistogramValue {
-            buckets,
-            sum: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
-            count: cumulative + above,
-        }
-    }
-}
-
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
     // A poisoned lock only means another request panicked mid-increment; the counts are
     // still usable.
@@ -277,33 +233,4 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
 fn snapshot<K: Ord + Clone>(map: &Mutex<BTreeMap<K, u64>>) -> Vec<(K, u64)> {
     let map = map.lock().unwrap_or_else(|e| e.into_inner());
     map.iter().map(|(k, n)| (k.clone(), *n)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn histogram_buckets_are_cumulative() {
-        let h = Histogram::default();
-        h.observe(Duration::from_micros(300));
-        h.observe(Duration::from_millis(3));
-        h.observe(Duration::from_secs(20));
-
-        let out = aion_metrics::text::render(&[FamilySnapshot {
-            name: "x_seconds".to_owned(),
-            help: "X.".to_owned(),
-            kind: Kind::Histogram,
-            series: vec![SeriesSnapshot {
-                labels: vec![("route".to_owned(), "inbound".to_owned())],
-                value: SampleValue::Histogram(h.value()),
-            }],
-        }]);
-
-        assert!(out.contains("le=\"0.0005\"} 1\n"), "{out}");
-        assert!(out.contains("le=\"0.005\"} 2\n"), "{out}");
-        assert!(out.contains("le=\"10\"} 2\n"), "{out}");
-        assert!(out.contains("le=\"+Inf\"} 3\n"), "{out}");
-        assert!(out.contains("_count{route=\"inbound\"} 3\n"), "{out}");
-    }
 }

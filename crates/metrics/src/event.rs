@@ -20,6 +20,8 @@ pub const METRICS_TOPIC: &str = "aion.metrics.runtime";
 const MAX_HELP: usize = 512;
 const MAX_LABEL_VALUE: usize = 256;
 const MAX_INSTANCE_ID: usize = 128;
+/// Longest component name: the schema's `^[a-z][a-z0-9-]{0,62}$`.
+const MAX_COMPONENT: usize = 63;
 
 /// Who reports: the component and the process instance.
 #[derive(Clone, Debug)]
@@ -194,7 +196,7 @@ pub fn parse_sample(event: &Value) -> Result<Sample, Reject> {
     // The bounds of the catalog's schema, checked again: a writer with a looser schema
     // must not grow the aggregator's memory by a record's whole size.
     if component.is_empty()
-        || component.len() > 63
+        || component.len() > MAX_COMPONENT
         || instance_id.is_empty()
         || instance_id.chars().count() > MAX_INSTANCE_ID
     {

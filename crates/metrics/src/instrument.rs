@@ -80,6 +80,15 @@ impl Histogram {
         }))
     }
 
+    /// A histogram of its own, outside any registry, for figures a service renders
+    /// itself. Bounds that are not finite are left out; the rest are sorted.
+    pub fn with_bounds(bounds: &[f64]) -> Histogram {
+        let mut bounds: Vec<f64> = bounds.iter().copied().filter(|b| b.is_finite()).collect();
+        bounds.sort_by(f64::total_cmp);
+        bounds.dedup();
+        Histogram::new(bounds.into())
+    }
+
     /// Records one observation. NaN is not recorded: it would poison the sum for good.
     pub fn observe(&self, value: f64) {
         if value.is_nan() {
@@ -196,6 +205,14 @@ mod tests {
         assert_eq!(value.buckets, vec![(0.1, 2), (1.0, 3)]);
         assert_eq!(value.count, 4);
         assert!((value.sum - 7.65).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_standalone_histogram_keeps_finite_sorted_bounds() {
+        let h = Histogram::with_bounds(&[1.0, f64::INFINITY, 0.1, 1.0]);
+        h.observe(0.5);
+
+        assert_eq!(h.value().buckets, vec![(0.1, 0), (1.0, 1)]);
     }
 
     #[test]

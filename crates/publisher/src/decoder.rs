@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aion_avro::{Codec, framing};
-use aion_registry_client::{RegistryClient, SchemaType};
+use aion_registry_client::{RegistryClient, SCHEMA_NOT_FOUND, SchemaType};
 use serde_json::Value;
 
 use crate::error::{PublishError, Result};
@@ -18,9 +18,6 @@ const UNKNOWN_FOR: Duration = Duration::from_secs(60);
 
 /// At most this many unknown ids are remembered; past it the memory starts afresh.
 const UNKNOWN_CAPACITY: usize = 10_000;
-
-/// Confluent's error code for a schema id it does not hold.
-const SCHEMA_NOT_FOUND: i64 = 40403;
 
 /// Decodes records written with the Confluent framing by any producer using the registry.
 #[derive(Debug)]

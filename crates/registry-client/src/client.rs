@@ -14,8 +14,8 @@ const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 /// Subject not found.
 const SUBJECT_NOT_FOUND: i64 = 40401;
-/// Schema not found (lookup under a subject).
-const SCHEMA_NOT_FOUND: i64 = 40403;
+/// Confluent's error code for a schema id (or schema) the registry does not hold.
+pub const SCHEMA_NOT_FOUND: i64 = 40403;
 /// The subject has no compatibility level of its own.
 const SUBJECT_CONFIG_NOT_FOUND: i64 = 40408;
 

@@ -14,7 +14,7 @@ mod error;
 mod properties;
 mod types;
 
-pub use client::RegistryClient;
+pub use client::{RegistryClient, SCHEMA_NOT_FOUND};
 pub use config::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, ENV_BASIC_AUTH, ENV_URL, RegistryClientConfig,
 };

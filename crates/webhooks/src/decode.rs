@@ -6,13 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aion_avro::{Codec, framing};
-use aion_registry_client::{RegistryClient, SchemaType};
+use aion_registry_client::{RegistryClient, SCHEMA_NOT_FOUND, SchemaType};
 use serde_json::Value;
 
 use crate::error::{Result, WebhookError};
-
-/// The registry's code for an unknown schema id.
-const SCHEMA_NOT_FOUND: i64 = 40403;
 
 /// Decodes framed Avro records with writer schemas from a registry.
 pub struct Decoder {

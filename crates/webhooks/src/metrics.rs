@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aion_metrics::{FamilySnapshot, HistogramValue, Kind, SampleValue, SeriesSnapshot};
+use aion_metrics::{FamilySnapshot, Histogram, HistogramValue, Kind, SampleValue, SeriesSnapshot};
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -21,26 +21,31 @@ const BUCKETS: [f64; 12] = [
 type Counter = (&'static str, &'static str, fn(&WebhookMetrics) -> u64);
 
 /// The figures of one webhook.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WebhookMetrics {
     delivered: AtomicU64,
     failed_attempts: AtomicU64,
     retried: AtomicU64,
     dead_lettered: AtomicU64,
-    /// Attempts per bucket, not cumulative; the last slot is above every bound. The count
-    /// is their sum, so a page read during an update is still a consistent histogram.
-    latency_slots: [AtomicU64; BUCKETS.len() + 1],
-    latency_sum_micros: AtomicU64,
+    latency: Histogram,
+}
+
+impl Default for WebhookMetrics {
+    fn default() -> Self {
+        WebhookMetrics {
+            delivered: AtomicU64::default(),
+            failed_attempts: AtomicU64::default(),
+            retried: AtomicU64::default(),
+            dead_lettered: AtomicU64::default(),
+            latency: Histogram::with_bounds(&BUCKETS),
+        }
+    }
 }
 
 impl WebhookMetrics {
     /// Records one attempt's duration and whether it delivered.
     pub fn attempt(&self, took: Duration, delivered: bool) {
-        let seconds = took.as_secs_f64();
-        let slot = BUCKETS.partition_point(|&bound| bound < seconds);
-        self.latency_slots[slot].fetch_add(1, Ordering::Relaxed);
-        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        self.latency_sum_micros.fetch_add(micros, Ordering::Relaxed);
+        self.latency.observe_duration(took);
 
         let counter = if delivered {
             &self.delivered
@@ -82,22 +87,7 @@ impl WebhookMetrics {
 
     /// The attempt-latency histogram now, with cumulative buckets.
     pub fn latency(&self) -> HistogramValue {
-        let mut cumulative = 0;
-        let buckets = BUCKETS
-            .iter()
-            .zip(&self.latency_slots)
-            .map(|(bound, n)| {
-                cumulative += n.load(Ordering::Relaxed);
-                (*bound, cumulative)
-            })
-            .collect();
-        let above = self.latency_slots[BUCKETS.len()].load(Ordering::Relaxed);
-
-        HistogramValue {
-            buckets,
-            sum: self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
-            count: cumulative + above,
-        }
+        self.latency.value()
     }
 }
 

@@ -16,6 +16,7 @@
 //! totals move into the series' retired part, so memory follows the live instances while
 //! sums stay monotonic.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
@@ -94,11 +95,21 @@ struct Track<T> {
     at_micros: i64,
 }
 
-impl<T> Track<T> {
-    /// Whether a sample taken at `at_micros` is older than what the track holds: a
-    /// replay, which must change nothing.
-    fn is_stale(&self, at_micros: i64, fresh: bool) -> bool {
-        !fresh && at_micros <= self.at_micros
+impl<T: Default> Track<T> {
+    /// The track of `instance` in `live`, stamped with `at_micros`; `None` when the
+    /// track already holds a sample as recent: a replay, which must change nothing.
+    fn newer<'a>(
+        live: &'a mut HashMap<String, Track<T>>,
+        instance: &str,
+        at_micros: i64,
+    ) -> Option<&'a mut Track<T>> {
+        let track = match live.entry(instance.to_owned()) {
+            Entry::Occupied(entry) if at_micros <= entry.get().at_micros => return None,
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(Track::default()),
+        };
+        track.at_micros = at_micros;
+        Some(track)
     }
 }
 
@@ -320,27 +331,21 @@ impl Aggregator {
         let at = sample.at_micros;
         match (series, &sample.value) {
             (SeriesState::Counter { live, .. }, SampleValue::Counter(v)) => {
-                let fresh = !live.contains_key(instance);
-                let track = live.entry(instance.clone()).or_default();
-                if track.is_stale(at, fresh) {
+                let Some(track) = Track::newer(live, instance, at) else {
                     return Ok(Merged::Stale);
-                }
+                };
                 if *v < track.last {
                     track.offset += track.last;
                     self.own.resets.inc();
                 }
                 track.last = *v;
-                track.at_micros = at;
             }
 
             (SeriesState::Gauge { live }, SampleValue::Gauge(v)) => {
-                let fresh = !live.contains_key(instance);
-                let track = live.entry(instance.clone()).or_default();
-                if track.is_stale(at, fresh) {
+                let Some(track) = Track::newer(live, instance, at) else {
                     return Ok(Merged::Stale);
-                }
+                };
                 track.last = *v;
-                track.at_micros = at;
             }
 
             (SeriesState::Histogram { bounds, live, .. }, SampleValue::Histogram(h)) => {
@@ -350,19 +355,16 @@ impl Aggregator {
                     return Err(Reject::BucketsChanged);
                 }
 
-                let next = Hist::of(h);
-                let fresh = !live.contains_key(instance);
-                let track = live.entry(instance.clone()).or_default();
-                if track.is_stale(at, fresh) {
+                let Some(track) = Track::newer(live, instance, at) else {
                     return Ok(Merged::Stale);
-                }
+                };
+                let next = Hist::of(h);
                 if track.last.restarted_before(&next) {
                     let last = std::mem::take(&mut track.last);
                     track.offset.add(&last);
                     self.own.resets.inc();
                 }
                 track.last = next;
-                track.at_micros = at;
             }
 
             _ => return Err(Reject::KindConflict),
