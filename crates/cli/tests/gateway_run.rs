@@ -10,12 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, unique_name};
+use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, scratch_catalog, start_registry};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::net::TcpListener;
 
 const HMAC_SECRET: &str = "whsec-cli-gateway-test-secret-0123";
 const API_KEY: &str = "9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d";
@@ -28,22 +26,13 @@ fn repo() -> PathBuf {
 /// A catalog whose router decisions topic is `topic`, and the shipped gateway policy
 /// granting publishing to it, with an API key for `ops-console`.
 fn scratch_tree(dir: &Path, topic: &str) -> (PathBuf, PathBuf) {
-    for sub in ["bigdata/schemas", "schemas/events", "policies/commands"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in std::fs::read_dir(repo().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
+    let catalog = scratch_catalog(dir, &[("aion.router.decisions", topic)]);
+    let commands = dir.join("policies/commands");
+    std::fs::create_dir_all(&commands).unwrap();
+    for entry in std::fs::read_dir(repo().join("policies/commands")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, commands.join(path.file_name().unwrap())).unwrap();
     }
-
-    let text = std::fs::read_to_string(repo().join("bigdata/topics.yaml")).unwrap();
-    let catalog = dir.join("bigdata/topics.yaml");
-    let renamed = text.replacen(
-        "name: aion.router.decisions\n",
-        &format!("name: {topic}\n"),
-        1,
-    );
-    std::fs::write(&catalog, renamed).unwrap();
 
     let shipped = std::fs::read_to_string(repo().join("policies/gateway.yaml")).unwrap();
     let digest = hex::encode(Sha256::digest(API_KEY.as_bytes()));
@@ -70,24 +59,6 @@ fn scratch_tree(dir: &Path, topic: &str) -> (PathBuf, PathBuf) {
     (catalog, policy_path)
 }
 
-async fn start_registry() -> String {
-    let mut config = RegistryConfig::new(broker().await.admin_config());
-    config.store.topic = unique_name("_schemas-cli-gateway");
-
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
-    let http = reqwest::Client::new();
-    for _ in 0..600 {
-        if http.get(format!("{url}/subjects")).send().await.is_ok() {
-            return url;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("registry did not start");
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -103,7 +74,7 @@ async fn gateway_run_publishes_over_http_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let (catalog, policy) = scratch_tree(dir.path(), &topic);
 
-    let registry_url = start_registry().await;
+    let registry_url = start_registry(broker.admin_config(), "_schemas-cli-gateway").await;
     let registry =
         RegistryClient::new(RegistryClientConfig::new(registry_url.clone()).unwrap()).unwrap();
     let mirror =

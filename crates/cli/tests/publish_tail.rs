@@ -5,54 +5,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
-use aion_registry::RegistryConfig;
-use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, unique_name};
+use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, scratch_catalog, start_registry};
 use serde_json::Value;
-use tokio::net::TcpListener;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A copy of the catalog whose router decisions topic is named `topic`.
-fn scratch_catalog(dir: &Path, topic: &str) -> PathBuf {
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in std::fs::read_dir(repo().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
-
-    let text = std::fs::read_to_string(repo().join("bigdata/topics.yaml")).unwrap();
-    let path = dir.join("bigdata/topics.yaml");
-    let renamed = text.replacen(
-        "name: aion.router.decisions\n",
-        &format!("name: {topic}\n"),
-        1,
-    );
-    std::fs::write(&path, renamed).unwrap();
-    path
-}
-
-async fn start_registry() -> String {
-    let mut config = RegistryConfig::new(broker().await.admin_config());
-    config.store.topic = unique_name("_schemas-cli");
-
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
-    let http = reqwest::Client::new();
-    for _ in 0..600 {
-        if http.get(format!("{url}/subjects")).send().await.is_ok() {
-            return url;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("registry did not start");
 }
 
 async fn aion_events(catalog: &Path, registry: &str, args: &[&str]) -> Output {
@@ -89,8 +47,8 @@ fn text(output: &Output) -> String {
 async fn published_events_come_back_from_tail() {
     let topic = broker().await.create_topic("cli-publish", 2).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let catalog = scratch_catalog(dir.path(), &topic);
-    let registry = start_registry().await;
+    let catalog = scratch_catalog(dir.path(), &[("aion.router.decisions", &topic)]);
+    let registry = start_registry(broker().await.admin_config(), "_schemas-cli").await;
     let input = repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
     let events: Vec<Value> = std::fs::read_to_string(&input)
         .unwrap()
@@ -151,8 +109,8 @@ async fn published_events_come_back_from_tail() {
 async fn a_file_with_a_bad_line_sends_nothing_and_exits_1() {
     let topic = broker().await.create_topic("cli-reject", 1).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let catalog = scratch_catalog(dir.path(), &topic);
-    let registry = start_registry().await;
+    let catalog = scratch_catalog(dir.path(), &[("aion.router.decisions", &topic)]);
+    let registry = start_registry(broker().await.admin_config(), "_schemas-cli").await;
     let valid =
         std::fs::read_to_string(repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl"))
             .unwrap();

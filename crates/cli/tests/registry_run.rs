@@ -9,8 +9,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aion_kafka::{AclBinding, AclOperation, ResourceType};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::broker;
 
 #[test]
 fn a_missing_config_file_fails_naming_it() {
@@ -26,27 +25,8 @@ fn a_missing_config_file_fails_naming_it() {
 #[tokio::test]
 async fn serves_from_a_yaml_file_and_stops_on_sigterm() {
     let broker = broker().await;
-    let topic = unique_name("_schemas-cli");
-    let groups = unique_name("registry-cli");
-    let user = broker.create_user("registry-cli").await.unwrap();
-    let principal = user.principal();
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(ResourceType::Group, &groups, &principal, AclOperation::Read).prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
+    let account = broker.registry_account("cli").await.unwrap();
+    let (user, topic, groups) = (account.user, account.topic, account.group_prefix);
 
     // A free port, released for the registry to take.
     let port = TcpListener::bind("127.0.0.1:0")

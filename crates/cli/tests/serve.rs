@@ -10,8 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aion_kafka::{AclBinding, AclOperation, ResourceType};
-use aion_testkit::{TestUser, broker, unique_name};
+use aion_testkit::{TestUser, broker};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -19,33 +18,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A SCRAM user allowed to keep a registry's schemas topic, and that topic's name.
-async fn registry_account() -> (TestUser, String, String) {
-    let broker = broker().await;
-    let topic = unique_name("_schemas-serve");
-    let groups = unique_name("registry-serve");
-    let user = broker.create_user("registry-serve").await.unwrap();
-    let principal = user.principal();
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(ResourceType::Group, &groups, &principal, AclOperation::Read).prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
-    (user, topic, groups)
 }
 
 /// Writes a registry file and a serve file enabling the registry (and `extra`).
@@ -103,7 +75,8 @@ fn stderr_of(child: &mut Child) -> String {
 
 #[tokio::test]
 async fn serves_the_enabled_registry_with_probes_and_stops_on_sigterm() {
-    let (user, topic, groups) = registry_account().await;
+    let account = broker().await.registry_account("serve").await.unwrap();
+    let (user, topic, groups) = (account.user, account.topic, account.group_prefix);
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), port, &user, &topic, &groups, "").await;
@@ -146,7 +119,8 @@ async fn serves_the_enabled_registry_with_probes_and_stops_on_sigterm() {
 
 #[tokio::test]
 async fn one_failing_service_stops_the_others_and_exits_non_zero() {
-    let (user, topic, groups) = registry_account().await;
+    let account = broker().await.registry_account("serve").await.unwrap();
+    let (user, topic, groups) = (account.user, account.topic, account.group_prefix);
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     // A publish grant for a topic outside the catalog: the gateway refuses to start.

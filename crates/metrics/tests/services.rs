@@ -16,9 +16,9 @@ use aion_kafka::TopicSpec;
 use aion_metrics::MetricsConfig;
 use aion_registry::{BasicAuthUser, RegistryConfig};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::{broker, repo_root, unique_name};
 use aion_webhooks::{DispatcherConfig, RetryTopics, WebhookPolicy};
-use common::{Setup, eventually, repo_root, value};
+use common::{Setup, eventually, value};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 

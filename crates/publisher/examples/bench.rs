@@ -25,11 +25,10 @@ use aion_avro::{Codec, framing};
 use aion_catalog::Catalog;
 use aion_kafka::{KafkaConfig, TopicSpec};
 use aion_publisher::{Publisher, PublisherOptions};
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
+use aion_testkit::{scratch_catalog, start_registry};
 use rdkafka::producer::FutureRecord;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 /// Building and freeing JSON trees is most of the publisher's own work; with glibc's
@@ -65,28 +64,12 @@ async fn main() {
 
     // A scratch catalog naming the bench topic, beside copies of the schemas.
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let catalog_text = std::fs::read_to_string(root.join("bigdata/topics.yaml")).unwrap();
-    let catalog_path = dir.path().join("bigdata/topics.yaml");
-    std::fs::write(
-        &catalog_path,
-        catalog_text.replacen(
-            &format!("name: {TEMPLATE_TOPIC}\n"),
-            &format!("name: {validated_topic}\n"),
-            1,
-        ),
-    )
-    .unwrap();
+    let catalog_path = scratch_catalog(dir.path(), &[(TEMPLATE_TOPIC, &validated_topic)]);
     let catalog = Catalog::load(&catalog_path).unwrap();
 
-    let registry = start_registry(kafka.clone(), suffix).await;
-    let registry_url = registry.url().to_owned();
+    let registry_url = start_registry(kafka.clone(), "_schemas-bench").await;
+    let registry =
+        RegistryClient::new(RegistryClientConfig::new(registry_url.as_str()).unwrap()).unwrap();
     let mirror =
         std::fs::read_to_string(root.join("bigdata/schemas/router_decision.avsc")).unwrap();
     let schema_id = registry
@@ -303,18 +286,4 @@ async fn send_plain(producer: &aion_kafka::Producer, topic: &str, records: &[(St
     for delivery in pending {
         delivery.await.unwrap().map_err(|(e, _)| e).unwrap();
     }
-}
-
-async fn start_registry(kafka: KafkaConfig, suffix: u32) -> RegistryClient {
-    let mut config = RegistryConfig::new(kafka);
-    config.store.topic = format!("_schemas-bench-{suffix}");
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
-    let client = RegistryClient::new(RegistryClientConfig::new(url).unwrap()).unwrap();
-    while client.subjects().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    client
 }

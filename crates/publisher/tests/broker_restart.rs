@@ -21,7 +21,7 @@ use aion_catalog::Catalog;
 use aion_kafka::{KafkaConfig, ScramMechanism, Secret, Security, TopicSpec};
 use aion_publisher::{Publisher, PublisherOptions};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::unique_name;
+use aion_testkit::{scratch_catalog, start_registry, unique_name};
 use serde_json::json;
 
 const EVENTS: usize = 100_000;
@@ -105,9 +105,9 @@ async fn a_broker_restart_loses_and_duplicates_nothing() {
         .await
         .unwrap();
 
-    let catalog_path: PathBuf = common::scratch_catalog(broker.path(), &topic);
+    let catalog_path: PathBuf = scratch_catalog(broker.path(), &[(common::TEMPLATE_TOPIC, &topic)]);
     let catalog = Catalog::load(&catalog_path).unwrap();
-    let registry_url = common::start_registry(kafka.clone()).await;
+    let registry_url = start_registry(kafka.clone(), "_schemas-publisher").await;
     let registry = RegistryClient::new(RegistryClientConfig::new(registry_url).unwrap()).unwrap();
     let mirror =
         std::fs::read_to_string(&catalog.require_topic(&topic).unwrap().avro_mirror_path).unwrap();

@@ -5,11 +5,8 @@
 
 use std::time::Duration;
 
-use aion_kafka::{AclBinding, AclOperation, ResourceType};
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType, VersionRef};
-use aion_testkit::{broker, unique_name};
-use tokio::net::TcpListener;
+use aion_testkit::{TestRegistry, broker};
 
 const V1: &str = r#"{"type":"record","name":"Ping","fields":[{"name":"id","type":"string"}]}"#;
 const V2: &str = concat!(
@@ -21,50 +18,14 @@ const BROKEN: &str = concat!(
     r#""type":"string"},{"name":"required","type":"long"}]}"#
 );
 
-async fn registry() -> (RegistryClient, tokio::sync::oneshot::Sender<()>) {
-    let broker = broker().await;
-    let topic = unique_name("_schemas-client");
-    let groups = unique_name("registry-client");
-    let user = broker.create_user("registry-client").await.unwrap();
-    let principal = user.principal();
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(ResourceType::Group, &groups, &principal, AclOperation::Read).prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
-
-    let mut config = RegistryConfig::new(broker.config_for(&user.name, &user.password));
-    config.store.topic = topic;
-    config.store.group_prefix = groups;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(aion_registry::run(listener, config, async {
-        let _ = rx.await;
-    }));
-
-    let client = RegistryClient::new(RegistryClientConfig::new(url.as_str()).unwrap()).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while client.subjects().await.is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "registry did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (client, tx)
+/// A registry as a service account of its own, and a client of it; dropping the
+/// registry stops it.
+async fn registry() -> (RegistryClient, TestRegistry) {
+    let account = broker().await.registry_account("client").await.unwrap();
+    let registry = TestRegistry::start(account.registry_config()).await;
+    let client =
+        RegistryClient::new(RegistryClientConfig::new(registry.url.as_str()).unwrap()).unwrap();
+    (client, registry)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

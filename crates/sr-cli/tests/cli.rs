@@ -6,52 +6,23 @@
 use std::path::Path;
 use std::process::Output;
 
-use aion_kafka::{AclBinding, AclOperation, ResourceType, Secret};
-use aion_registry::{BasicAuthUser, RegistryConfig};
-use aion_testkit::{broker, unique_name};
+use aion_kafka::Secret;
+use aion_registry::BasicAuthUser;
+use aion_testkit::{broker, start_registry_with};
 use serde_json::Value;
-use tokio::net::TcpListener;
 
 /// Starts a registry on its own topic as a least-privilege service account,
 /// with one basic-auth user, and returns its URL.
 async fn registry() -> String {
-    let broker = broker().await;
-    let topic = unique_name("_schemas-cli");
-    let groups = unique_name("registry-cli");
-    let user = broker.create_user("registry-cli").await.unwrap();
-    let principal = user.principal();
-
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(ResourceType::Group, &groups, &principal, AclOperation::Read).prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
-
-    let mut config = RegistryConfig::new(broker.config_for(&user.name, &user.password));
-    config.store.topic = topic;
-    config.store.group_prefix = groups;
+    let account = broker().await.registry_account("cli").await.unwrap();
+    let mut config = account.registry_config();
     config.basic_auth = vec![BasicAuthUser {
         username: "ops".to_owned(),
         password: Some(Secret::new("ops-pass")),
         password_env: None,
     }];
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-    url
+    start_registry_with(config).await
 }
 
 /// Runs `sr-cli` with `args` in `dir`.
@@ -106,7 +77,6 @@ async fn every_verb_works_against_a_live_registry() {
     let url = registry().await;
     let dir = workdir(&format!("url={url}\nbasic.auth.user.info=ops:ops-pass\n"));
     let dir = dir.path();
-    wait_until_serving(dir).await;
 
     let registered = stdout_json(
         &sr_cli(
@@ -203,21 +173,8 @@ async fn configuration_and_connection_problems_are_one_line_and_fail() {
     assert!(stderr_line(&output).contains("cannot reach"));
 
     let wrong_password = workdir(&format!("url={url}\nbasic.auth.user.info=ops:nope\n"));
-    wait_until_serving(wrong_password.path()).await;
     let output = sr_cli(wrong_password.path(), &["subjects"]).await;
     assert_eq!(output.status.code(), Some(2));
     let line = stderr_line(&output);
     assert!(line.contains("401") && !line.contains("nope"), "{line}");
-}
-
-/// Waits until the registry answers at all (any HTTP status).
-async fn wait_until_serving(dir: &Path) {
-    for _ in 0..300 {
-        let output = sr_cli(dir, &["subjects"]).await;
-        if !String::from_utf8_lossy(&output.stderr).contains("cannot reach") {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the registry did not start");
 }

@@ -9,6 +9,9 @@
 //!   visible, so a test can act on it immediately.
 //! - Names come from [`unique_name`], so tests share the broker without
 //!   depending on each other or on their order.
+//! - [`TestBroker::registry_account`] and [`TestRegistry`] give a test a schema
+//!   registry of the project's own, over a schemas topic of the test's own;
+//!   [`scratch_catalog`] a catalog whose topics carry the test's own names.
 //!
 //! Connection settings come from the environment, with defaults equal to
 //! those of `scripts/kafka.sh`:
@@ -19,6 +22,8 @@
 //! | admin user | `AION_KAFKA_USERNAME`, `AION_KAFKA_ADMIN_USER` | `admin` |
 //! | admin password | `AION_KAFKA_PASSWORD`, `AION_KAFKA_ADMIN_PASSWORD` | the script's default |
 
+mod catalog;
+mod registry;
 mod wait;
 
 use std::net::{TcpStream, ToSocketAddrs};
@@ -32,6 +37,8 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::sync::OnceCell;
 
+pub use catalog::{repo_root, scratch_catalog};
+pub use registry::{RegistryAccount, TestRegistry, start_registry, start_registry_with};
 pub use wait::{key_and_payload, next_message, settled, wait_until};
 
 /// The broker address `scripts/kafka.sh` uses by default.

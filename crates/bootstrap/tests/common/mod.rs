@@ -7,16 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use aion_bootstrap::{DesiredState, Passwords, Plan, PlanOptions};
 use aion_catalog::Catalog;
-use aion_kafka::{AclBinding, AclOperation, KafkaAdmin, ResourceType, Secret};
-use aion_registry::RegistryConfig;
+use aion_kafka::{KafkaAdmin, Secret};
 use aion_registry_client::{RegistryClient, RegistryClientConfig};
-use aion_testkit::{broker, random_password, unique_name};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use aion_testkit::{TestRegistry, broker, random_password, unique_name};
 
 /// The accounts of `bigdata/topics.yaml`.
 pub const ACCOUNTS: [&str; 5] = [
@@ -53,7 +49,7 @@ pub struct Fixture {
     pub secrets: BTreeMap<String, Secret>,
     pub registry: RegistryClient,
     pub registry_url: String,
-    _registry_stop: oneshot::Sender<()>,
+    _registry: TestRegistry,
 }
 
 impl Fixture {
@@ -72,7 +68,10 @@ impl Fixture {
             .iter()
             .fold(Passwords::none(), |p, (a, s)| p.with(a, s.clone()));
 
-        let (registry_url, stop) = start_registry().await;
+        // A registry as a service account of its own, over a schemas topic of its own.
+        let account = broker().await.registry_account("bt").await.unwrap();
+        let running = TestRegistry::start(account.registry_config()).await;
+        let registry_url = running.url.clone();
         let registry =
             RegistryClient::new(RegistryClientConfig::new(registry_url.as_str()).unwrap()).unwrap();
 
@@ -84,7 +83,7 @@ impl Fixture {
             secrets,
             registry,
             registry_url,
-            _registry_stop: stop,
+            _registry: running,
         }
     }
 
@@ -193,54 +192,4 @@ fn catalog_text(tag: &str, replace: &BTreeMap<String, String>) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Starts a registry on port 0 as a service account of its own, over a
-/// schemas topic of its own; dropping the returned sender stops it.
-async fn start_registry() -> (String, oneshot::Sender<()>) {
-    let broker = broker().await;
-    let topic = unique_name("_schemas-bt");
-    let groups = unique_name("registry-bt");
-    let user = broker.create_user("registry-bt").await.unwrap();
-    let principal = user.principal();
-
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(ResourceType::Group, &groups, &principal, AclOperation::Read).prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
-
-    let mut config = RegistryConfig::new(broker.config_for(&user.name, &user.password));
-    config.store.topic = topic;
-    config.store.group_prefix = groups;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(aion_registry::run(listener, config, async {
-        let _ = rx.await;
-    }));
-
-    let client = RegistryClient::new(RegistryClientConfig::new(url.as_str()).unwrap()).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while client.subjects().await.is_err() {
-        assert!(!task.is_finished(), "the registry stopped while starting");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "registry did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (url, tx)
 }

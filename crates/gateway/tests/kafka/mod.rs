@@ -5,20 +5,17 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use aion_catalog::Catalog;
 use aion_kafka::KafkaConfig;
 use aion_publisher::{Publisher, PublisherOptions, SchemaDecoder};
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::{broker, scratch_catalog, start_registry, unique_name};
 use rdkafka::Message;
 use rdkafka::consumer::Consumer;
 use serde_json::Value;
-use tokio::net::TcpListener;
 
 use crate::common::repo_root;
 
@@ -54,10 +51,16 @@ impl Kafka {
         let kafka = broker.admin_config();
 
         let dir = tempfile::tempdir().unwrap();
-        let catalog_path = scratch_catalog(dir.path(), &events_topic, &audit_topic);
+        let catalog_path = scratch_catalog(
+            dir.path(),
+            &[
+                (EVENTS_TEMPLATE, &events_topic),
+                (AUDIT_TEMPLATE, &audit_topic),
+            ],
+        );
         let catalog = Catalog::load(&catalog_path).unwrap();
 
-        let registry_url = start_registry(kafka.clone()).await;
+        let registry_url = start_registry(kafka.clone(), "_schemas-gateway").await;
         let registry =
             RegistryClient::new(RegistryClientConfig::new(registry_url).unwrap()).unwrap();
         for topic in [&events_topic, &audit_topic] {
@@ -167,53 +170,4 @@ async fn consume_raw(kafka: &KafkaConfig, topic: &str) -> Vec<(i32, i64, String,
         }
     }
     records
-}
-
-/// A copy of the repository's catalog in `dir` in which the two template topics are
-/// renamed to the test's own; schemas and mirrors are copied alongside.
-fn scratch_catalog(dir: &Path, events_topic: &str, audit_topic: &str) -> PathBuf {
-    let root = repo_root();
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
-
-    let mut text = std::fs::read_to_string(root.join("bigdata/topics.yaml")).unwrap();
-    for (template, topic) in [
-        (EVENTS_TEMPLATE, events_topic),
-        (AUDIT_TEMPLATE, audit_topic),
-    ] {
-        let from = format!("name: {template}\n");
-        assert!(text.contains(&from));
-        text = text.replacen(&from, &format!("name: {topic}\n"), 1);
-    }
-    let path = dir.join("bigdata/topics.yaml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Starts a registry over a schemas topic of its own; returns its URL once it answers.
-async fn start_registry(kafka: KafkaConfig) -> String {
-    let mut config = RegistryConfig::new(kafka);
-    config.store.topic = unique_name("_schemas-gateway");
-
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    // The registry lives as long as the test's runtime.
-    let task = tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
-    let client = RegistryClient::new(RegistryClientConfig::new(url.clone()).unwrap()).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while client.subjects().await.is_err() {
-        assert!(!task.is_finished(), "the registry stopped while starting");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "registry did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    url
 }

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,9 +12,8 @@ use aion_catalog::Catalog;
 use aion_kafka::{AclBinding, AclOperation, KafkaConfig, ResourceType};
 use aion_metrics::aggregate::{self, AggregatorConfig};
 use aion_publisher::{Publisher, PublisherOptions};
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::{broker, scratch_catalog, start_registry};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -43,9 +41,10 @@ impl Setup {
         let kafka = broker.admin_config();
 
         let dir = tempfile::tempdir().unwrap();
-        let catalog = Catalog::load(scratch_catalog(dir.path(), &topic)).unwrap();
+        let catalog =
+            Catalog::load(scratch_catalog(dir.path(), &[(TEMPLATE_TOPIC, &topic)])).unwrap();
 
-        let registry_url = start_registry(kafka.clone()).await;
+        let registry_url = start_registry(kafka.clone(), "_schemas-metrics").await;
         let registry =
             RegistryClient::new(RegistryClientConfig::new(registry_url.clone()).unwrap()).unwrap();
         let avsc =
@@ -173,54 +172,6 @@ impl Aggregator {
         }
         self.task.await.unwrap().unwrap();
     }
-}
-
-/// The repository root, two levels above this crate.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A copy of the repository's catalog in `dir` in which the metrics topic is named
-/// `topic`; schemas and mirrors are copied alongside.
-pub fn scratch_catalog(dir: &Path, topic: &str) -> PathBuf {
-    let root = repo_root();
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
-
-    let text = std::fs::read_to_string(root.join("bigdata/topics.yaml")).unwrap();
-    let from = format!("name: {TEMPLATE_TOPIC}\n");
-    assert!(text.contains(&from));
-    let path = dir.join("bigdata/topics.yaml");
-    std::fs::write(&path, text.replacen(&from, &format!("name: {topic}\n"), 1)).unwrap();
-    path
-}
-
-/// Starts a registry over a schemas topic of its own; returns its URL once it answers.
-pub async fn start_registry(kafka: KafkaConfig) -> String {
-    let mut config = RegistryConfig::new(kafka);
-    config.store.topic = unique_name("_schemas-metrics");
-
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    // The registry lives as long as the test's runtime.
-    let task = tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
-    let client = RegistryClient::new(RegistryClientConfig::new(url.clone()).unwrap()).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while client.subjects().await.is_err() {
-        assert!(!task.is_finished(), "the registry stopped while starting");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "registry did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    url
 }
 
 /// Parses a page with a Prometheus text parser the project did not write.

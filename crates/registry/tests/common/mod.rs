@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use aion_kafka::{AclBinding, AclOperation, KafkaConfig, ResourceType};
+use aion_kafka::KafkaConfig;
 use aion_registry::{RegistryConfig, Result as RegistryResult};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::broker;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -26,40 +26,11 @@ pub struct Store {
 /// Write, Describe and Create on it, IdempotentWrite on the cluster and
 /// Read on its consumer groups: the least the registry runs with.
 pub async fn store() -> Store {
-    let broker = broker().await;
-    let topic = unique_name("_schemas-test");
-    let group_prefix = unique_name("registry");
-    let user = broker.create_user("registry").await.unwrap();
-    let principal = user.principal();
-
-    let mut acls: Vec<AclBinding> = [
-        AclOperation::Read,
-        AclOperation::Write,
-        AclOperation::Describe,
-        AclOperation::Create,
-    ]
-    .into_iter()
-    .map(|op| AclBinding::allow(ResourceType::Topic, &topic, &principal, op))
-    .collect();
-    acls.push(AclBinding::allow_cluster(
-        &principal,
-        AclOperation::IdempotentWrite,
-    ));
-    acls.push(
-        AclBinding::allow(
-            ResourceType::Group,
-            &group_prefix,
-            &principal,
-            AclOperation::Read,
-        )
-        .prefixed(),
-    );
-    broker.grant(&acls).await.unwrap();
-
+    let account = broker().await.registry_account("test").await.unwrap();
     Store {
-        topic,
-        group_prefix,
-        kafka: broker.config_for(&user.name, &user.password),
+        topic: account.topic,
+        group_prefix: account.group_prefix,
+        kafka: account.kafka,
     }
 }
 

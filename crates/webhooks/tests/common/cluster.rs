@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use aion_avro::{Codec, framing};
 use aion_kafka::{KafkaConfig, TopicSpec};
-use aion_registry::RegistryConfig;
 use aion_registry_client::RegistryClientConfig;
-use aion_testkit::{VISIBLE_WITHIN, broker, unique_name, wait_until};
+use aion_testkit::{VISIBLE_WITHIN, broker, start_registry, unique_name, wait_until};
 use aion_webhooks::{DispatcherConfig, ParkedDelivery, RetryTopics, Webhook, WebhookPolicy};
 use rdkafka::consumer::Consumer as _;
 use rdkafka::message::Message;
 use rdkafka::producer::FutureRecord;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -70,11 +68,7 @@ impl World {
             create(broker.admin(), &topic, 1).await;
         }
 
-        let mut config = RegistryConfig::new(kafka.clone());
-        config.store.topic = unique_name("_schemas-webhooks");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let registry_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
+        let registry_url = start_registry(kafka.clone(), "_schemas-webhooks").await;
 
         let avsc = mirror();
         let schema_id = register(&registry_url, &format!("{events_topic}-value"), &avsc).await;
