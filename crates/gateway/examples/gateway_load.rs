@@ -12,7 +12,7 @@
 //! - the gateway process's resident memory (VmRSS) idle after start and after the run.
 //!
 //! ```sh
-//! cargo run --release -p aion-gateway --example load -- [SECONDS] [CONNECTIONS] [RATE]
+//! cargo run --release -p aion-gateway --example gateway_load -- [SECONDS] [CONNECTIONS] [RATE]
 //! ```
 //!
 //! Defaults: 10 s per phase, 32 connections, 1000 requests/s for the fixed-rate phases.
@@ -29,9 +29,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aion_catalog::Catalog;
 use aion_gateway::{GatewayConfig, GatewayState, PublishedAudit};
 use aion_publisher::{Publisher, PublisherOptions};
-use aion_registry::RegistryConfig;
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, unique_name};
+use aion_testkit::{broker, scratch_catalog};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -66,10 +65,11 @@ async fn main() {
     let audit_topic = broker.create_topic("load-audit", 3).await.unwrap();
     let kafka = broker.admin_config();
     let catalog = Catalog::load(scratch_catalog(
-        &root,
         dir.path(),
-        &events_topic,
-        &audit_topic,
+        &[
+            ("aion.router.decisions", &events_topic),
+            ("aion.audit.activity", &audit_topic),
+        ],
     ))
     .unwrap();
     let registry_url = start_registry(&kafka, &catalog, &[&events_topic, &audit_topic]).await;
@@ -437,51 +437,14 @@ fn write_policy(root: &Path, dir: &Path, plane: &str, events_topic: &str) {
     std::fs::write(dir.join("gateway.yaml"), policy).unwrap();
 }
 
-/// A copy of the catalog in `dir` with the router-decision and audit topics renamed to
-/// this run's own.
-fn scratch_catalog(root: &Path, dir: &Path, events: &str, audit: &str) -> std::path::PathBuf {
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
-
-    let mut text = std::fs::read_to_string(root.join("bigdata/topics.yaml")).unwrap();
-    for (template, topic) in [
-        ("aion.router.decisions", events),
-        ("aion.audit.activity", audit),
-    ] {
-        text = text.replacen(
-            &format!("name: {template}\n"),
-            &format!("name: {topic}\n"),
-            1,
-        );
-    }
-    let path = dir.join("bigdata/topics.yaml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 /// A registry on a schemas topic of its own, holding the topics' Avro mirrors; its URL.
 async fn start_registry(
     kafka: &aion_kafka::KafkaConfig,
     catalog: &Catalog,
     topics: &[&str],
 ) -> String {
-    let mut config = RegistryConfig::new(kafka.clone());
-    config.store.topic = unique_name("_schemas-load");
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(aion_registry::run(listener, config, std::future::pending()));
-
+    let url = aion_testkit::start_registry(kafka.clone(), "_schemas-load").await;
     let client = RegistryClient::new(RegistryClientConfig::new(url.clone()).unwrap()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.subjects().await.is_err() {
-        assert!(Instant::now() < deadline, "the registry did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     for topic in topics {
         let mirror =
             std::fs::read_to_string(&catalog.require_topic(topic).unwrap().avro_mirror_path)
