@@ -9,32 +9,14 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aion_kafka::{AclBinding, AclOperation, ResourceType};
 use aion_testkit::broker;
 
 #[tokio::test]
 async fn serves_the_aggregate_and_stops_on_sigterm() {
     let broker = broker().await;
     let topic = broker.create_topic("metrics-cli", 2).await.unwrap();
-    let user = broker.create_user("metrics-cli").await.unwrap();
-    let principal = user.principal();
-    broker
-        .grant(&[
-            AclBinding::allow(ResourceType::Topic, &topic, &principal, AclOperation::Read),
-            AclBinding::allow(
-                ResourceType::Topic,
-                &topic,
-                &principal,
-                AclOperation::Describe,
-            ),
-            AclBinding::allow(
-                ResourceType::Group,
-                "aion.metrics.",
-                &principal,
-                AclOperation::Read,
-            )
-            .prefixed(),
-        ])
+    let user = broker
+        .create_reader("metrics-cli", &topic, "aion.metrics.")
         .await
         .unwrap();
 

@@ -21,7 +21,7 @@ use aion_catalog::Catalog;
 use aion_kafka::{KafkaConfig, ScramMechanism, Secret, Security, TopicSpec};
 use aion_publisher::{Publisher, PublisherOptions};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{scratch_catalog, start_registry, unique_name};
+use aion_testkit::{read_to_end, scratch_catalog, start_registry, unique_name};
 use serde_json::json;
 
 const EVENTS: usize = 100_000;
@@ -191,7 +191,7 @@ async fn a_broker_restart_loses_and_duplicates_nothing() {
     eprintln!("acknowledged when the broker was back: {at_restart} of {EVENTS}");
 
     let codec = Codec::from_avro_schema(&mirror).unwrap();
-    let records = common::consume_all(&kafka, &topic).await;
+    let records = read_to_end(&kafka, &topic).await;
     let mut ids = HashSet::new();
     for record in &records {
         let (_, body) = framing::split(&record.value).unwrap();

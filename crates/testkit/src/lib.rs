@@ -23,6 +23,7 @@
 //! | admin password | `AION_KAFKA_PASSWORD`, `AION_KAFKA_ADMIN_PASSWORD` | the script's default |
 
 mod catalog;
+mod records;
 mod registry;
 mod wait;
 
@@ -30,14 +31,15 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use aion_kafka::{
-    AclBinding, AclFilter, KafkaAdmin, KafkaConfig, RDKafkaErrorCode, ScramMechanism, Secret,
-    Security, TopicSpec, user_principal,
+    AclBinding, AclFilter, AclOperation, KafkaAdmin, KafkaConfig, RDKafkaErrorCode, ResourceType,
+    ScramMechanism, Secret, Security, TopicSpec, user_principal,
 };
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::sync::OnceCell;
 
 pub use catalog::{repo_root, scratch_catalog};
+pub use records::{TestRecord, read_to_end};
 pub use registry::{RegistryAccount, TestRegistry, start_registry, start_registry_with};
 pub use wait::{key_and_payload, next_message, settled, wait_until};
 
@@ -268,6 +270,35 @@ impl TestBroker {
                 Err(e) => Err(e.into()),
             }
         })
+        .await?;
+        Ok(user)
+    }
+
+    /// Creates a user named after `prefix` allowed to read `topic` (Read and Describe) in
+    /// consumer groups starting with `group_prefix`, and nothing else; returns it once the
+    /// broker enforces that.
+    pub async fn create_reader(
+        &self,
+        prefix: &str,
+        topic: &str,
+        group_prefix: &str,
+    ) -> Result<TestUser> {
+        let user = self.create_user(prefix).await?;
+        let principal = user.principal();
+
+        let on_topic = |op| AclBinding::allow(ResourceType::Topic, topic, &principal, op);
+        let on_groups = AclBinding::allow(
+            ResourceType::Group,
+            group_prefix,
+            &principal,
+            AclOperation::Read,
+        )
+        .prefixed();
+        self.grant(&[
+            on_topic(AclOperation::Read),
+            on_topic(AclOperation::Describe),
+            on_groups,
+        ])
         .await?;
         Ok(user)
     }

@@ -6,15 +6,12 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aion_catalog::Catalog;
 use aion_kafka::KafkaConfig;
 use aion_publisher::{Publisher, PublisherOptions, SchemaDecoder};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, scratch_catalog, start_registry, unique_name};
-use rdkafka::Message;
-use rdkafka::consumer::Consumer;
+use aion_testkit::{broker, read_to_end, scratch_catalog, start_registry};
 use serde_json::Value;
 
 use crate::common::repo_root;
@@ -92,12 +89,12 @@ impl Kafka {
     pub async fn consume_all(&self, topic: &str) -> Vec<Record> {
         let decoder = SchemaDecoder::new(self.registry.clone());
         let mut records = Vec::new();
-        for (partition, offset, key, bytes) in consume_raw(&self.kafka, topic).await {
+        for raw in read_to_end(&self.kafka, topic).await {
             records.push(Record {
-                partition,
-                offset,
-                key,
-                value: decoder.decode(&bytes).await.unwrap(),
+                partition: raw.partition,
+                offset: raw.offset,
+                key: raw.key,
+                value: decoder.decode(&raw.value).await.unwrap(),
             });
         }
         records
@@ -113,61 +110,4 @@ pub fn valid_events() -> Vec<Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-async fn consume_raw(kafka: &KafkaConfig, topic: &str) -> Vec<(i32, i64, String, Vec<u8>)> {
-    let consumer = kafka.consumer(&unique_name("gateway-test")).unwrap();
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .unwrap();
-    let partitions: Vec<i32> = metadata.topics()[0]
-        .partitions()
-        .iter()
-        .map(|p| p.id())
-        .collect();
-
-    let mut ends = std::collections::HashMap::new();
-    for &p in &partitions {
-        let (_, high) = consumer
-            .fetch_watermarks(topic, p, Duration::from_secs(10))
-            .unwrap();
-        if high > 0 {
-            ends.insert(p, high);
-        }
-    }
-    let mut records = Vec::new();
-    if ends.is_empty() {
-        return records;
-    }
-
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    for &p in ends.keys() {
-        assignment
-            .add_partition_offset(topic, p, rdkafka::Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-
-    let mut remaining = ends;
-    while !remaining.is_empty() {
-        let message = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .expect("no record within 30 s while reading to the end")
-            .unwrap();
-        let partition = message.partition();
-        let offset = message.offset();
-        records.push((
-            partition,
-            offset,
-            String::from_utf8(message.key().unwrap_or_default().to_vec()).unwrap(),
-            message.payload().unwrap_or_default().to_vec(),
-        ));
-        if remaining
-            .get(&partition)
-            .is_some_and(|end| offset + 1 >= *end)
-        {
-            remaining.remove(&partition);
-        }
-    }
-    records
 }

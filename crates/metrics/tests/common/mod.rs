@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aion_catalog::Catalog;
-use aion_kafka::{AclBinding, AclOperation, KafkaConfig, ResourceType};
+use aion_kafka::KafkaConfig;
 use aion_metrics::aggregate::{self, AggregatorConfig};
 use aion_publisher::{Publisher, PublisherOptions};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
@@ -57,25 +57,8 @@ impl Setup {
 
         // The aggregator reads as a consumer granted what the catalog grants `metrics`:
         // Read and Describe on the topic, Read on groups starting `aion.metrics.`.
-        let user = broker.create_user("metrics").await.unwrap();
-        let principal = user.principal();
-        broker
-            .grant(&[
-                AclBinding::allow(ResourceType::Topic, &topic, &principal, AclOperation::Read),
-                AclBinding::allow(
-                    ResourceType::Topic,
-                    &topic,
-                    &principal,
-                    AclOperation::Describe,
-                ),
-                AclBinding::allow(
-                    ResourceType::Group,
-                    "aion.metrics.",
-                    &principal,
-                    AclOperation::Read,
-                )
-                .prefixed(),
-            ])
+        let user = broker
+            .create_reader("metrics", &topic, "aion.metrics.")
             .await
             .unwrap();
         let metrics_account = broker.config_for(&user.name, &user.password);

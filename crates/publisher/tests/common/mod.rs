@@ -4,16 +4,13 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use aion_catalog::Catalog;
 use aion_kafka::KafkaConfig;
 use aion_publisher::{Publisher, PublisherOptions};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
 pub use aion_testkit::repo_root;
-use aion_testkit::{broker, scratch_catalog, start_registry, unique_name};
-use rdkafka::Message;
-use rdkafka::consumer::Consumer;
+use aion_testkit::{broker, read_to_end, scratch_catalog, start_registry};
 use serde_json::Value;
 
 /// The catalog topic whose schema and mirror the tests publish with.
@@ -31,13 +28,7 @@ pub fn valid_events() -> Vec<Value> {
 }
 
 /// One record read back from a topic.
-#[derive(Clone, Debug)]
-pub struct Record {
-    pub partition: i32,
-    pub offset: i64,
-    pub key: String,
-    pub value: Vec<u8>,
-}
+pub type Record = aion_testkit::TestRecord;
 
 /// A topic of the test's own, a catalog listing it, and a registry.
 #[derive(Debug)]
@@ -95,64 +86,6 @@ impl Setup {
     /// Every record of the topic, read from the start to the current end of each
     /// partition.
     pub async fn consume_all(&self) -> Vec<Record> {
-        consume_all(&self.kafka, &self.topic).await
+        read_to_end(&self.kafka, &self.topic).await
     }
-}
-
-/// Every record of `topic` up to the partitions' current ends.
-pub async fn consume_all(kafka: &KafkaConfig, topic: &str) -> Vec<Record> {
-    let consumer = kafka.consumer(&unique_name("publisher-test")).unwrap();
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .unwrap();
-    let partitions: Vec<i32> = metadata.topics()[0]
-        .partitions()
-        .iter()
-        .map(|p| p.id())
-        .collect();
-
-    let mut ends = std::collections::HashMap::new();
-    for &p in &partitions {
-        let (_, high) = consumer
-            .fetch_watermarks(topic, p, Duration::from_secs(10))
-            .unwrap();
-        if high > 0 {
-            ends.insert(p, high);
-        }
-    }
-
-    let mut assignment = rdkafka::TopicPartitionList::new();
-    for &p in ends.keys() {
-        assignment
-            .add_partition_offset(topic, p, rdkafka::Offset::Beginning)
-            .unwrap();
-    }
-    let mut records = Vec::new();
-    if ends.is_empty() {
-        return records;
-    }
-    consumer.assign(&assignment).unwrap();
-
-    let mut remaining = ends.clone();
-    while !remaining.is_empty() {
-        let message = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .expect("no record within 30 s while reading to the end")
-            .unwrap();
-        let partition = message.partition();
-        let offset = message.offset();
-        records.push(Record {
-            partition,
-            offset,
-            key: String::from_utf8(message.key().unwrap_or_default().to_vec()).unwrap(),
-            value: message.payload().unwrap_or_default().to_vec(),
-        });
-        if remaining
-            .get(&partition)
-            .is_some_and(|end| offset + 1 >= *end)
-        {
-            remaining.remove(&partition);
-        }
-    }
-    records
 }
