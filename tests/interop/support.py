@@ -15,7 +15,12 @@ import uuid
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = pathlib.Path(os.environ.get("AION_EVENTS_BIN", ROOT / "target/debug/aion-events"))
+# The binary cargo built: AION_EVENTS_BIN, else under CARGO_TARGET_DIR when cargo was told to
+# build elsewhere, else the workspace's own target folder.
+BINARY = pathlib.Path(
+    os.environ.get("AION_EVENTS_BIN")
+    or pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug/aion-events"
+)
 
 
 def kafka_settings():
