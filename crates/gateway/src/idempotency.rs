@@ -5,12 +5,13 @@
 //! so the caller can retry with the same key. Like the replay cache this lives in memory
 //! per process: repeats that reach another replica are dispatched again.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::expiring::ExpiringMap;
 
 /// What a key currently means.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,23 +30,20 @@ pub enum Claim {
 #[derive(Debug)]
 struct Entry {
     body: [u8; 32],
-    at: Instant,
     answer: Option<Value>,
 }
 
 /// Remembered answers by caller and key.
 #[derive(Debug)]
 pub struct IdempotencyStore {
-    window: Duration,
-    entries: Mutex<HashMap<(String, String), Entry>>,
+    entries: Mutex<ExpiringMap<(String, String), Entry>>,
 }
 
 impl IdempotencyStore {
     /// A store remembering answers for `window`.
     pub fn new(window: Duration) -> IdempotencyStore {
         IdempotencyStore {
-            window,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(ExpiringMap::new(window)),
         }
     }
 
@@ -54,7 +52,7 @@ impl IdempotencyStore {
         let digest: [u8; 32] = Sha256::digest(body).into();
         let now = Instant::now();
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, e| now.duration_since(e.at) < self.window);
+        entries.expire(now);
 
         let slot = (caller.to_owned(), key.to_owned());
         match entries.get(&slot) {
@@ -67,10 +65,9 @@ impl IdempotencyStore {
             None => {
                 let entry = Entry {
                     body: digest,
-                    at: now,
                     answer: None,
                 };
-                entries.insert(slot, entry);
+                entries.insert_new(slot, entry, now);
                 Claim::Fresh
             }
         }

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod config;
 pub mod dispatch;
 mod error;
+mod expiring;
 pub mod handler;
 pub mod health;
 pub mod idempotency;

@@ -5,25 +5,25 @@
 //! balancer a captured request could be replayed once against each other replica within
 //! the tolerance window; a shared store is needed before running more than one replica.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use crate::expiring::ExpiringMap;
+
 /// Signed requests already seen, keyed by caller, timestamp and body digest.
 #[derive(Debug)]
 pub struct ReplayCache {
-    window: Duration,
-    seen: Mutex<HashMap<[u8; 32], Instant>>,
+    seen: Mutex<ExpiringMap<[u8; 32], ()>>,
 }
 
 impl ReplayCache {
     /// A cache remembering requests for `window` (the signature tolerance, both sides).
     pub fn new(window: Duration) -> ReplayCache {
+        // Twice the tolerance: a timestamp may be that far behind or ahead of our clock.
         ReplayCache {
-            window,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(ExpiringMap::new(window * 2)),
         }
     }
 
@@ -41,11 +41,7 @@ impl ReplayCache {
 
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-
-        // Twice the tolerance: a timestamp may be that far behind or ahead of our clock.
-        let keep = self.window * 2;
-        seen.retain(|_, at| now.duration_since(*at) < keep);
-
-        seen.insert(key, now).is_none()
+        seen.expire(now);
+        seen.insert_new(key, (), now)
     }
 }
