@@ -3,17 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use aion_testkit::{repo_root, scratch_catalog};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_aion-events"))
         .args(args)
-        .current_dir(repo())
+        .current_dir(repo_root())
         .env_remove("AION_CATALOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -63,9 +60,10 @@ fn valid_fixtures_exit_zero() {
 
 #[test]
 fn invalid_events_exit_one_with_every_violation_and_its_pointer() {
-    let event =
-        std::fs::read_to_string(repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl"))
-            .unwrap();
+    let event = std::fs::read_to_string(
+        repo_root().join("schemas/fixtures/aion.router.decisions/valid.jsonl"),
+    )
+    .unwrap();
     let mut bad: serde_json::Value = serde_json::from_str(event.lines().next().unwrap()).unwrap();
     bad["candidates"][0]["score"] = 2.into();
     bad["task_kind"] = "dance".into();
@@ -154,22 +152,7 @@ fn schemas_check_passes_on_the_repository_and_fails_on_an_edited_copy() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let scratch = tempfile::tempdir().unwrap();
-    for sub in ["bigdata/schemas", "schemas/events"] {
-        std::fs::create_dir_all(scratch.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(repo().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(
-                &path,
-                scratch.path().join(sub).join(path.file_name().unwrap()),
-            )
-            .unwrap();
-        }
-    }
-    std::fs::copy(
-        repo().join("bigdata/topics.yaml"),
-        scratch.path().join("bigdata/topics.yaml"),
-    )
-    .unwrap();
+    let catalog = scratch_catalog(scratch.path(), &[]);
     let schema = scratch
         .path()
         .join("schemas/events/audit_activity.schema.json");
@@ -179,7 +162,6 @@ fn schemas_check_passes_on_the_repository_and_fails_on_an_edited_copy() {
     );
     std::fs::write(&schema, edited).unwrap();
 
-    let catalog = scratch.path().join("bigdata/topics.yaml");
     let out = run(
         &["--catalog", catalog.to_str().unwrap(), "schemas", "check"],
         None,

@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, scratch_catalog, start_registry};
+use aion_testkit::{
+    DEFAULT_ADMIN_PASSWORD, broker, copy_repo_folder, repo_root, scratch_catalog, start_registry,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -19,22 +21,13 @@ const HMAC_SECRET: &str = "whsec-cli-gateway-test-secret-0123";
 const API_KEY: &str = "9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d";
 const JWT_SECRET: &str = "jwt-cli-gateway-test-secret-of-enough-length";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// A catalog whose router decisions topic is `topic`, and the shipped gateway policy
 /// granting publishing to it, with an API key for `ops-console`.
 fn scratch_tree(dir: &Path, topic: &str) -> (PathBuf, PathBuf) {
     let catalog = scratch_catalog(dir, &[("aion.router.decisions", topic)]);
-    let commands = dir.join("policies/commands");
-    std::fs::create_dir_all(&commands).unwrap();
-    for entry in std::fs::read_dir(repo().join("policies/commands")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, commands.join(path.file_name().unwrap())).unwrap();
-    }
+    copy_repo_folder("policies/commands", dir);
 
-    let shipped = std::fs::read_to_string(repo().join("policies/gateway.yaml")).unwrap();
+    let shipped = std::fs::read_to_string(repo_root().join("policies/gateway.yaml")).unwrap();
     let digest = hex::encode(Sha256::digest(API_KEY.as_bytes()));
     let policy = shipped
         .replacen(
@@ -78,7 +71,7 @@ async fn gateway_run_publishes_over_http_and_stops_on_sigterm() {
     let registry =
         RegistryClient::new(RegistryClientConfig::new(registry_url.clone()).unwrap()).unwrap();
     let mirror =
-        std::fs::read_to_string(repo().join("bigdata/schemas/router_decision.avsc")).unwrap();
+        std::fs::read_to_string(repo_root().join("bigdata/schemas/router_decision.avsc")).unwrap();
     registry
         .register(&format!("{topic}-value"), &mirror, SchemaType::Avro)
         .await
@@ -117,7 +110,7 @@ async fn gateway_run_publishes_over_http_and_stops_on_sigterm() {
         log
     });
 
-    let fixtures = repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
+    let fixtures = repo_root().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
     let event: Value = serde_json::from_str(
         std::fs::read_to_string(fixtures)
             .unwrap()

@@ -3,15 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, scratch_catalog, start_registry};
+use aion_testkit::{DEFAULT_ADMIN_PASSWORD, broker, repo_root, scratch_catalog, start_registry};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 async fn aion_events(catalog: &Path, registry: &str, args: &[&str]) -> Output {
     let broker = broker().await;
@@ -23,7 +19,7 @@ async fn aion_events(catalog: &Path, registry: &str, args: &[&str]) -> Output {
         .arg("--catalog")
         .arg(catalog)
         .args(args)
-        .current_dir(repo())
+        .current_dir(repo_root())
         .env("AION_KAFKA_BOOTSTRAP", broker.bootstrap())
         .env("AION_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
         .env("AION_KAFKA_USERNAME", broker.admin_user())
@@ -49,7 +45,7 @@ async fn published_events_come_back_from_tail() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = scratch_catalog(dir.path(), &[("aion.router.decisions", &topic)]);
     let registry = start_registry(broker().await.admin_config(), "_schemas-cli").await;
-    let input = repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
+    let input = repo_root().join("schemas/fixtures/aion.router.decisions/valid.jsonl");
     let events: Vec<Value> = std::fs::read_to_string(&input)
         .unwrap()
         .lines()
@@ -111,9 +107,10 @@ async fn a_file_with_a_bad_line_sends_nothing_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = scratch_catalog(dir.path(), &[("aion.router.decisions", &topic)]);
     let registry = start_registry(broker().await.admin_config(), "_schemas-cli").await;
-    let valid =
-        std::fs::read_to_string(repo().join("schemas/fixtures/aion.router.decisions/valid.jsonl"))
-            .unwrap();
+    let valid = std::fs::read_to_string(
+        repo_root().join("schemas/fixtures/aion.router.decisions/valid.jsonl"),
+    )
+    .unwrap();
     let mut lines: Vec<String> = valid.lines().map(str::to_owned).collect();
     lines.insert(2, r#"{"event_type": "router.decision.made"}"#.to_owned());
     lines.push("{not json".to_owned());

@@ -30,7 +30,7 @@ use aion_catalog::Catalog;
 use aion_gateway::{GatewayConfig, GatewayState, PublishedAudit};
 use aion_publisher::{Publisher, PublisherOptions};
 use aion_registry_client::{RegistryClient, RegistryClientConfig, SchemaType};
-use aion_testkit::{broker, scratch_catalog};
+use aion_testkit::{PhaseFigures, broker, scratch_catalog};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -287,12 +287,6 @@ fn event(fixture: &Value) -> Value {
     event
 }
 
-struct Phase {
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
 /// Send requests from `connections` workers for `duration`, as fast as answered or, with
 /// `rate`, spread evenly at that many per second in total.
 async fn run(
@@ -302,7 +296,7 @@ async fn run(
     duration: Duration,
     rate: Option<u64>,
     make: impl Fn(u64) -> Signed + Clone + Send + Sync + 'static,
-) -> Phase {
+) -> PhaseFigures {
     let started = Instant::now();
     let counter = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -348,16 +342,7 @@ async fn run(
     for task in tasks {
         all.extend(task.await.unwrap());
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let percentile =
-        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)] as f64 / 1000.0;
-
-    Phase {
-        rate: all.len() as f64 / elapsed,
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-    }
+    PhaseFigures::from_latencies(all, started.elapsed())
 }
 
 fn token() -> String {

@@ -78,6 +78,7 @@ impl<K: Clone + Eq + Hash, V> ExpiringMap<K, V> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -137,7 +138,7 @@ mod tests {
         let mut map = ExpiringMap::new(TTL);
         map.insert_new("a", 1, start);
 
-        *map.get_mut(&"a").unwrap_or(&mut 0) = 7;
+        *map.get_mut(&"a").unwrap() = 7;
         assert_eq!(map.get(&"a"), Some(&7));
 
         map.expire(start + TTL);

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use aion_kafka::KafkaConfig;
 use aion_registry::RegistryConfig;
+use aion_testkit::PhaseFigures;
 use serde_json::json;
 
 #[tokio::main]
@@ -192,19 +193,13 @@ enum Request {
     Post(String, String),
 }
 
-struct PhaseResult {
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
 async fn phase(
     http: &reqwest::Client,
     base: &str,
     connections: usize,
     duration: Duration,
     make: impl Fn(u64) -> Request + Send + Sync + 'static,
-) -> PhaseResult {
+) -> PhaseFigures {
     let started = Instant::now();
     let mut tasks = Vec::new();
     let make = Arc::new(make);
@@ -241,16 +236,7 @@ async fn phase(
     for task in tasks {
         all.extend(task.await.unwrap());
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let percentile =
-        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)] as f64 / 1000.0;
-
-    PhaseResult {
-        rate: all.len() as f64 / elapsed,
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-    }
+    PhaseFigures::from_latencies(all, started.elapsed())
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) {

@@ -13,12 +13,11 @@ pub fn repo_root() -> PathBuf {
 /// at the same relative paths. Returns the copy's path. Panics (failing the test) when a
 /// topic to rename is not in the catalog or a file cannot be copied.
 pub fn scratch_catalog(dir: &Path, renames: &[(&str, &str)]) -> PathBuf {
-    let root = repo_root();
     for sub in ["bigdata/schemas", "schemas/events"] {
-        copy_folder(&root.join(sub), &dir.join(sub));
+        copy_repo_folder(sub, dir);
     }
 
-    let path = root.join("bigdata/topics.yaml");
+    let path = repo_root().join("bigdata/topics.yaml");
     let mut text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     for (template, topic) in renames {
@@ -32,11 +31,14 @@ pub fn scratch_catalog(dir: &Path, renames: &[(&str, &str)]) -> PathBuf {
     copy
 }
 
-fn copy_folder(from: &Path, to: &Path) {
+/// Copies the files of the repository's folder `sub` (not its subfolders) to the same
+/// relative path under `dir`. Panics (failing the test) when a file cannot be copied.
+pub fn copy_repo_folder(sub: &str, dir: &Path) {
+    let (from, to) = (repo_root().join(sub), dir.join(sub));
     let fail = |e: std::io::Error| -> ! { panic!("cannot copy {}: {e}", from.display()) };
 
-    std::fs::create_dir_all(to).unwrap_or_else(|e| fail(e));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| fail(e)) {
+    std::fs::create_dir_all(&to).unwrap_or_else(|e| fail(e));
+    for entry in std::fs::read_dir(&from).unwrap_or_else(|e| fail(e)) {
         let source = entry.unwrap_or_else(|e| fail(e)).path();
         let name = source.file_name().unwrap_or_default();
         std::fs::copy(&source, to.join(name)).unwrap_or_else(|e| fail(e));

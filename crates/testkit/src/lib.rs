@@ -23,6 +23,7 @@
 //! | admin password | `AION_KAFKA_PASSWORD`, `AION_KAFKA_ADMIN_PASSWORD` | the script's default |
 
 mod catalog;
+mod load;
 mod records;
 mod registry;
 mod wait;
@@ -38,7 +39,8 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::sync::OnceCell;
 
-pub use catalog::{repo_root, scratch_catalog};
+pub use catalog::{copy_repo_folder, repo_root, scratch_catalog};
+pub use load::PhaseFigures;
 pub use records::{TestRecord, read_to_end};
 pub use registry::{RegistryAccount, TestRegistry, start_registry, start_registry_with};
 pub use wait::{key_and_payload, next_message, settled, wait_until};

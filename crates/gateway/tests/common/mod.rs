@@ -4,11 +4,11 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aion_gateway::{AuditHook, GatewayConfig, GatewayState, audit::HookFuture};
+pub use aion_testkit::repo_root;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -177,10 +177,6 @@ impl Harness {
             let _ = tx.send(());
         }
     }
-}
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn sha256_hex(text: &str) -> String {

@@ -6,32 +6,20 @@
 
 use std::time::Duration;
 
-use aion_kafka::KafkaConfig;
 use aion_registry::{RegistryConfig, Result as RegistryResult};
-use aion_testkit::broker;
+use aion_testkit::{RegistryAccount, broker};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// A topic name and a service account allowed to use it as a registry.
-#[derive(Clone, Debug)]
-pub struct Store {
-    pub topic: String,
-    pub group_prefix: String,
-    pub kafka: KafkaConfig,
-}
+/// A schemas topic name and a registry service account with Read, Write, Describe and
+/// Create on it, IdempotentWrite on the cluster and Read on its consumer groups: the least
+/// the registry runs with.
+pub type Store = RegistryAccount;
 
-/// A fresh schemas topic name and a registry service account with Read,
-/// Write, Describe and Create on it, IdempotentWrite on the cluster and
-/// Read on its consumer groups: the least the registry runs with.
 pub async fn store() -> Store {
-    let account = broker().await.registry_account("test").await.unwrap();
-    Store {
-        topic: account.topic,
-        group_prefix: account.group_prefix,
-        kafka: account.kafka,
-    }
+    broker().await.registry_account("test").await.unwrap()
 }
 
 /// A registry instance serving on 127.0.0.1 at a free port.
